@@ -1,0 +1,61 @@
+"""The composition root: builds the application context the CLI and the GUI run on.
+
+Nothing reaches for a global: widgets and commands receive what they need from
+the :class:`AppContext`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ocr_desk.core import Clock, SystemClock
+from ocr_desk.services import JobService
+from ocr_desk.settings import Settings, default_data_dir
+from ocr_desk.store import DB_FILENAME, Store, open_store
+
+__all__ = ["AppContext"]
+
+
+@dataclass(kw_only=True)
+class AppContext:
+    data_dir: Path
+    settings: Settings
+    store: Store
+    clock: Clock = field(default_factory=SystemClock)
+
+    @classmethod
+    def open(cls, data_dir: Path | str | None = None, *, clock: Clock | None = None) -> AppContext:
+        folder = Path(data_dir).expanduser() if data_dir else default_data_dir()
+        store = open_store(folder / DB_FILENAME)
+        try:
+            settings = Settings.load(folder)
+        except BaseException:
+            store.close()
+            raise
+        return cls(data_dir=folder, settings=settings, store=store, clock=clock or SystemClock())
+
+    @property
+    def company_id(self) -> str:
+        return self.settings.company_id
+
+    def job_service(self, store: Store | None = None) -> JobService:
+        """A job service on this context's connection, or on ``store`` (another thread's)."""
+        return JobService(store or self.store, company_id=self.company_id, clock=self.clock)
+
+    def open_thread_store(self) -> Store:
+        """A new connection to the same database, for a worker thread."""
+        return open_store(self.data_dir / DB_FILENAME)
+
+    def save_settings(self, settings: Settings) -> None:
+        settings.save(self.data_dir)
+        self.settings = settings
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> AppContext:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,3 @@
+from ocr_desk.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,41 @@
+"""Local SQLite store: schema, migrations, company-scoped repositories and the outbox."""
+
+from __future__ import annotations
+
+from .costs import CostRepository
+from .database import DB_FILENAME, Store, open_store
+from .jobs import JobRepository
+from .media import MediaNotFoundError, MediaRepository
+from .migrations import SCHEMA_VERSION
+from .outbox import OutboxOp, OutboxRepository
+from .records import (
+    CostEntry,
+    Job,
+    JobEvent,
+    MediaAsset,
+    MonthlyCost,
+    OutboxEntry,
+    QueueStatus,
+    new_id,
+)
+
+__all__ = [
+    "DB_FILENAME",
+    "SCHEMA_VERSION",
+    "CostEntry",
+    "CostRepository",
+    "Job",
+    "JobEvent",
+    "JobRepository",
+    "MediaAsset",
+    "MediaNotFoundError",
+    "MediaRepository",
+    "MonthlyCost",
+    "OutboxEntry",
+    "OutboxOp",
+    "OutboxRepository",
+    "QueueStatus",
+    "Store",
+    "new_id",
+    "open_store",
+]

@@ -1,0 +1,174 @@
+"""Opening the local SQLite database: pragmas, version check, migrations, write transactions.
+
+One :class:`Store` per thread (SQLite connections are not shared between threads);
+all of them point at the same WAL-mode file and serialize their writes through
+``BEGIN IMMEDIATE``, so two writers wait for each other instead of failing half-way.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from ocr_desk.core import DataDirError, StoreError
+
+from .migrations import apply_migrations, read_version
+
+__all__ = ["DB_FILENAME", "Store", "open_store"]
+
+DB_FILENAME = "ocr-desk.sqlite3"
+BUSY_TIMEOUT_MS = 5000
+
+
+class Store:
+    """A connection to the local database with the project's pragmas applied.
+
+    ``db`` is the :class:`sqlite_utils.Database` for reads and schema work; change
+    rows inside :meth:`write` so a change and its outbox row commit together.
+    """
+
+    def __init__(self, db: sqlite_utils.Database, *, path: Path | None) -> None:
+        self.db = db
+        self.path = path
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: everything inside commits together or not at all.
+
+        Nested calls join the outer transaction through a savepoint, so a service
+        can call another service's method inside its own transaction.
+        """
+        conn = self.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield conn
+            return
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _busy_error(exc, self.path) from exc
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        """Rows of a read query as dicts."""
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_store(
+    path: Path | str | None,
+    *,
+    synchronous: str = "FULL",
+    migrate: bool = True,
+) -> Store:
+    """Open (creating if needed) the database at ``path``; ``None`` opens one in memory.
+
+    A database written by a newer OCR Desk is refused with :class:`SchemaTooNewError`
+    before anything touches it. A directory that cannot be created or written gives
+    :class:`DataDirError` with what to do.
+    """
+    file: Path | None = None
+    if path is None:
+        target = ":memory:"
+    else:
+        file = Path(path)
+        if file.is_dir():
+            file = file / DB_FILENAME
+        _ensure_dir(file.parent)
+        target = str(file)
+    try:
+        conn = sqlite3.connect(
+            target, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+        )
+    except sqlite3.Error as exc:
+        raise DataDirError(
+            f"cannot open the database {target}: {exc}. Check that the folder is readable "
+            "and writable, or choose another data directory with --data-dir."
+        ) from exc
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        read_version(conn, file)  # refuses a newer schema before any write
+        conn.execute("PRAGMA foreign_keys = ON")
+        if file is not None:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise DataDirError(
+                    f"the database {file} cannot use write-ahead logging (journal mode {mode}); "
+                    "put the data directory on a local disk."
+                )
+        conn.execute(f"PRAGMA synchronous = {synchronous}")
+        store = Store(sqlite_utils.Database(conn), path=file)
+        if migrate:
+            apply_migrations(store)
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        raise _busy_error(exc, file) from exc
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(
+            f"{target} is not an OCR Desk database or is damaged ({exc}). Move it aside "
+            "and start again, or restore it from a backup."
+        ) from exc
+    except BaseException:
+        conn.close()
+        raise
+    return store
+
+
+def _ensure_dir(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataDirError(
+            f"cannot create the data directory {folder}: {exc.strerror or exc}. "
+            "Choose a folder you can write to with --data-dir."
+        ) from exc
+    if not folder.is_dir():
+        raise DataDirError(f"{folder} is not a folder. Choose another data directory.")
+
+
+def _busy_error(exc: sqlite3.OperationalError, file: Path | None) -> StoreError:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return StoreError(
+            f"the database {file} is locked by another program (waited "
+            f"{BUSY_TIMEOUT_MS // 1000} s). Close the other OCR Desk window or command and "
+            "try again.",
+            code="STORE_LOCKED",
+        )
+    if "readonly" in text or "unable to open" in text or "disk I/O" in text:
+        return DataDirError(
+            f"the database {file} cannot be written: {text}. Check the folder's permissions "
+            "and free space, or choose another data directory with --data-dir."
+        )
+    return StoreError(f"the database {file} failed: {text}")
