@@ -39,13 +39,16 @@ from .lifecycle import (
     transition_path,
 )
 from .receipt import UNCERTAIN_BELOW, ExtractedField, LineItem, ReceiptResult, parse_amount
+from .sniff import SNIFF_BYTES, SUPPORTED_MIME_TYPES, sniff_mime
 
 __all__ = [
     "FINAL_STATUSES",
     "MAX_RETRIES",
     "RETENTION",
     "RETRY_DELAYS",
+    "SNIFF_BYTES",
     "STALE_AFTER",
+    "SUPPORTED_MIME_TYPES",
     "TRANSITIONS",
     "UNCERTAIN_BELOW",
     "AuthError",
@@ -78,6 +81,7 @@ __all__ = [
     "parse_amount",
     "parse_ts",
     "retry_delay",
+    "sniff_mime",
     "transition_path",
     "utc",
 ]
