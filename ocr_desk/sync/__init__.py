@@ -1,0 +1,1 @@
+"""Client sync: API client, outbox relay, update feed, connectivity, credentials. No Qt."""
