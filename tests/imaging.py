@@ -72,9 +72,9 @@ def tiff(pages: int = 3, size: tuple[int, int] = (300, 400)) -> bytes:
 
 
 def pdf(pages: int = 2, size: tuple[int, int] = (248, 351)) -> bytes:
-    """A PDF of ``pages`` pages (A4 proportions at 30 dpi by default)."""
+    """A PDF of ``pages`` small pages (A4 proportions, 300 dpi: rendered at the same size)."""
     images = [upright(*size, seed=i) for i in range(pages)]
-    return encode(images[0], "PDF", save_all=True, append_images=images[1:], resolution=30.0)
+    return encode(images[0], "PDF", save_all=True, append_images=images[1:], resolution=300.0)
 
 
 def heic(image: Image.Image | None = None) -> bytes:
