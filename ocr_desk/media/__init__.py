@@ -16,7 +16,7 @@ What other parts use (names stable):
     processed pages, keeps the thumbnail, the WebP display version and the results;
     refuses (``NotYetProcessedError``) while no job of the asset has completed.
   - ``thumbnail_path(asset_id)`` (150x150 JPEG, letterboxed on white) and
-    ``display_path(asset_id, page=0)`` (WebP, long side <= 1600 px) for the GUI.
+    ``display_path(asset_id, page=0)`` (WebP, long side 800-1600 px) for the GUI.
   - ``storage_usage() -> StorageUsage`` (exact bytes per version kind) and
     ``cleanup_expired(retention_days=...) -> CleanupReport`` (retention, 90 days by
     default, counted from capture time; None keeps everything).

@@ -230,17 +230,23 @@ def _open_pdf(data: bytes, *, max_pages: int, name: str) -> Document:
     width, height = _pdf_pixels(size)
 
     def pages() -> Iterator[Image.Image]:
-        for index in range(page_count):
+        try:
+            for index in range(page_count):
+                with _PDF_LOCK:
+                    try:
+                        page = pdf[index]
+                        w_pt, h_pt = page.get_size()
+                        scale = min(PDF_DPI / 72, MAX_OCR_LONG_SIDE / max(w_pt, h_pt, 1.0))
+                        bitmap = page.render(scale=scale, rotation=0)
+                        image = bitmap.to_pil().copy()
+                        bitmap.close()
+                        page.close()
+                    except Exception as exc:
+                        raise _corrupt(name, exc) from exc
+                yield _to_rgb_or_l(image)
+        finally:
             with _PDF_LOCK:
-                try:
-                    page = pdf[index]
-                    w_pt, h_pt = page.get_size()
-                    scale = min(PDF_DPI / 72, MAX_OCR_LONG_SIDE / max(w_pt, h_pt, 1.0))
-                    bitmap = page.render(scale=scale, rotation=0)
-                    image = bitmap.to_pil().copy()
-                except Exception as exc:
-                    raise _corrupt(name, exc) from exc
-            yield _to_rgb_or_l(image)
+                pdf.close()
 
     return Document(
         mime_type="application/pdf",

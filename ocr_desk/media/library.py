@@ -158,7 +158,7 @@ class MediaLibrary:
         return self.path(asset_id, VersionKind.THUMBNAIL)
 
     def display_path(self, asset_id: str, page: int = 0) -> Path:
-        """The WebP display version of a page (long side <= 1600 px), for viewers."""
+        """The WebP display version of a page (long side 800-1600 px), for viewers."""
         return self.path(asset_id, VersionKind.DISPLAY, page)
 
     def upload_file(self, asset_id: str) -> tuple[Path, str]:

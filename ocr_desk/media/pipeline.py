@@ -1,7 +1,8 @@
 """From a file or bytes to the four versions of a capture, checked and encoded in memory.
 
 Per page: a processed JPEG for OCR (upright, quality 80, long side bounded, see
-``decode``), a WebP for display (long side <= :data:`DISPLAY_LONG_SIDE`), and for
+``decode``), a WebP for display (the page reduced by the smallest
+whole factor that brings its long side to <= :data:`DISPLAY_LONG_SIDE`), and for
 the first page a 150x150 thumbnail; plus the original bytes, untouched. Every page
 is decoded once and all its versions derive from that one decode.
 
@@ -216,11 +217,10 @@ def _rendition(
 
 
 def _fit(page: Image.Image, long_side: int) -> Image.Image:
-    scale = long_side / max(page.size)
-    if scale >= 1:
-        return page
-    size = (max(1, round(page.width * scale)), max(1, round(page.height * scale)))
-    return page.resize(size, Image.Resampling.BILINEAR)
+    # An integer box reduction (long side between half the bound and the bound) costs a
+    # tenth of a resampling resize, and the WebP encoder's time grows with the pixels.
+    factor = -(-max(page.size) // long_side)
+    return page if factor <= 1 else page.reduce(factor)
 
 
 def _thumbnail(display: Image.Image) -> Image.Image:

@@ -232,7 +232,7 @@ class CaptureService:
         """
         job_type = JobType(job_type)
         cancel = cancel or threading.Event()
-        files = expand_paths(paths)
+        files = expand_paths(paths, skip=self.library.files.root)
         total = len(files)
         results: list[CaptureResult | None] = [None] * total
         known = self._known_hashes()
@@ -444,11 +444,13 @@ class CaptureService:
         )
 
 
-def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
+def expand_paths(paths: Iterable[Path | str], *, skip: Path | None = None) -> list[Path]:
     """Files as given, folders expanded recursively (sorted; hidden entries inside skipped).
 
     A path that does not exist is kept, so its capture reports it as not found.
+    Folders at or under ``skip`` (OCR Desk's own media folder) are not searched.
     """
+    skipped = skip.resolve() if skip is not None else None
     out: list[Path] = []
     for raw in paths:
         path = Path(raw)
@@ -456,6 +458,9 @@ def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
             out.append(path)
             continue
         for folder, dirnames, filenames in os.walk(path):
+            if skipped is not None and Path(folder).resolve().is_relative_to(skipped):
+                dirnames[:] = []
+                continue
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             out.extend(Path(folder) / f for f in sorted(filenames) if not f.startswith("."))
     return out

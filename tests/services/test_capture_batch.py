@@ -160,3 +160,17 @@ def test_expand_paths_recurses_sorted_and_skips_hidden(tmp_path: Path) -> None:
         tmp_path / "b" / "2.jpg",
         tmp_path / "zz.jpg",
     ]
+
+
+def test_a_folder_holding_the_data_dir_does_not_capture_our_own_files(
+    capture: CaptureService, tmp_path: Path, media_root: Path
+) -> None:
+    (tmp_path / "receipt.jpg").write_bytes(imaging.jpeg())
+    first = capture.capture_batch([tmp_path])
+    assert len(first.captured) == 1
+    assert any(media_root.rglob("*.webp"))
+    again = capture.capture_batch([tmp_path])
+    sources = {Path(r.source).name: r.status.value for r in again.results}
+    assert sources["receipt.jpg"] == "duplicate"
+    assert not [s for s in sources if s.endswith(".webp")]
+    assert capture.library.assets.count() == 1
