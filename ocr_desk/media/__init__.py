@@ -22,7 +22,15 @@ What other parts use (names stable):
     default, counted from capture time; None keeps everything).
 
 - Batch capture with progress and cancel lives one layer up, in
-  ``ocr_desk.services.capture.CaptureService.capture_batch``.
+  ``ocr_desk.services.capture.CaptureService.capture_batch(paths, job_type=, metadata=,
+  force=, progress=callback(CaptureProgress(done, total, result)), cancel=threading.Event)``
+  (``AppContext.capture_service(store)``); the callback runs on the calling thread.
+
+- Each capture writes, in one transaction with the asset and its job, an
+  ``upload_media`` outbox row (``job_id`` and ``media_asset_id`` set; payload
+  ``sha256`` of the original, ``mime_type``, ``document_type``, ``captured_at``,
+  ``original_name``, ``page_count``, ``size_bytes``) followed by the job's
+  ``create_job`` row. A forced duplicate adds only a ``create_job`` row.
 
 Stored files: ``<data dir>/media/<sha[:2]>/<sha><ext>``, rows in ``media_files``
 (version ``original`` | ``processed`` | ``display`` | ``thumbnail``, one row per page
