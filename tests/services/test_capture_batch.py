@@ -45,6 +45,10 @@ def mixed_folder(root: Path) -> dict[str, str]:
         "half.jpg": (truncated[: len(truncated) // 2], CaptureErrorCode.CORRUPT),
         "bomb.png": (imaging.png_bomb(), CaptureErrorCode.TOO_MANY_PIXELS),
         "sub dir/long.pdf": (imaging.pdf(pages=51, size=(8, 8)), CaptureErrorCode.TOO_MANY_PAGES),
+        "sub dir/fax.tif": (imaging.tiff(pages=51, size=(8, 8)), CaptureErrorCode.TOO_MANY_PAGES),
+        "bomb.jpg": (imaging.jpeg_bomb(), CaptureErrorCode.TOO_MANY_PIXELS),
+        "garbage.jpg": (imaging.jpeg()[:300] + bytes(range(256)) * 20, CaptureErrorCode.CORRUPT),
+        "Привет чек.png": (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, CaptureErrorCode.CORRUPT),
     }
     expected: dict[str, str] = {}
     for name, data in good.items():
@@ -53,6 +57,11 @@ def mixed_folder(root: Path) -> dict[str, str]:
     for name, (data, code) in junk.items():
         (root / name).write_bytes(data)
         expected[name] = code.value
+    with (root / "huge scan.jpg").open("wb") as handle:  # sparse: 50 MB + 1 byte, no disk
+        handle.write(good["photo 1.jpg"])
+        handle.truncate(50 * 1024 * 1024 + 1)
+    expected["huge scan.jpg"] = CaptureErrorCode.TOO_LARGE.value
+    (root / "empty folder").mkdir()
     os.mkfifo(root / "sub dir" / "pipe.jpg")
     expected["sub dir/pipe.jpg"] = CaptureErrorCode.UNREADABLE.value
     (root / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")  # hidden: skipped in folders
@@ -174,3 +183,29 @@ def test_a_folder_holding_the_data_dir_does_not_capture_our_own_files(
     assert sources["receipt.jpg"] == "duplicate"
     assert not [s for s in sources if s.endswith(".webp")]
     assert capture.library.assets.count() == 1
+
+
+def test_files_are_decoded_in_parallel(
+    capture: CaptureService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers decode at the same time: each waits at a barrier the other must reach."""
+    from ocr_desk.services import capture as capture_module
+
+    barrier = threading.Barrier(2, timeout=30)
+    real_render = capture_module.render
+    threads: set[str] = set()
+
+    def render_in_pairs(*args: object, **kwargs: object) -> object:
+        threads.add(threading.current_thread().name)
+        barrier.wait()
+        return real_render(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(capture_module, "render", render_in_pairs)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(4):
+        (folder / f"r{i}.png").write_bytes(imaging.png(imaging.upright(200, 100, seed=i)))
+    batch = capture.capture_batch([folder])
+    assert len(batch.captured) == 4, [r.message for r in batch.rejected]
+    assert len(threads) == 2
+    assert threading.current_thread().name not in threads  # the caller only writes
