@@ -112,14 +112,18 @@ class FileStore:
         """Move files aside; call inside the transaction that deleted their last reference."""
         trash = Trash(self)
         folder = self.root / TRASH_DIR
-        for rel in relpaths:
-            source = self.path(rel)
-            if not source.exists():
-                continue
-            folder.mkdir(parents=True, exist_ok=True)
-            aside = folder / f"{uuid.uuid4().hex}__{rel.replace('/', '__')}"
-            os.replace(source, aside)
-            trash.moved.append((rel, aside))
+        try:
+            for rel in relpaths:
+                source = self.path(rel)
+                if not source.exists():
+                    continue
+                folder.mkdir(parents=True, exist_ok=True)
+                aside = folder / f"{uuid.uuid4().hex}__{rel.replace('/', '__')}"
+                os.replace(source, aside)
+                trash.moved.append((rel, aside))
+        except BaseException:
+            trash.restore()  # all or nothing: the caller's transaction rolls back
+            raise
         return trash
 
     def iter_files(self) -> Iterator[tuple[str, int]]:
