@@ -73,7 +73,8 @@ class CaptureLimits:
 
     max_bytes: int = 50 * 1024 * 1024
     max_pixels: int = 89_000_000
-    """Pillow's own decompression-bomb threshold; a 64-MP phone photo fits."""
+    """Just under Pillow's own decompression-bomb threshold (so Pillow never warns first);
+    a 64-MP phone photo fits."""
     max_pages: int = 50
 
 

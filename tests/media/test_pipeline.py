@@ -202,3 +202,21 @@ def test_missing_folder_and_unreadable_paths(tmp_path: Path) -> None:
             read_source(path, limits=LIMITS)
         assert info.value.capture_code is code, path
         assert str(path) in info.value.message
+
+
+def test_rotated_heic_comes_out_upright() -> None:
+    """A phone HEIC: sensor pixels stored sideways, orientation 6 (written as an irot box)."""
+    import pillow_heif
+
+    stored = imaging.upright(600, 300).transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    heif = pillow_heif.from_pillow(stored)
+    heif.info["exif"] = exif.tobytes()
+    buffer = io.BytesIO()
+    heif.save(buffer, quality=80)
+    prepared = prepare(buffer.getvalue())
+    page = versions(prepared, VersionKind.PROCESSED)[0].convert("RGB")
+    assert page.size == (600, 300)
+    assert (prepared.width, prepared.height) == (600, 300)
+    assert imaging.is_marker(page.getpixel((5, 5)))
