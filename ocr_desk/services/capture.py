@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +41,15 @@ from ocr_desk.media import (
     read_source,
     render,
 )
-from ocr_desk.store import Job, MediaAsset, OutboxOp, OutboxRepository
+from ocr_desk.store import MediaAsset, OutboxOp, OutboxRepository
 
+from .capture_results import (
+    BatchResult,
+    CaptureProgress,
+    CaptureResult,
+    CaptureStatus,
+    ProgressCallback,
+)
 from .jobs import JobService
 
 __all__ = [
@@ -54,84 +60,6 @@ __all__ = [
     "CaptureStatus",
     "expand_paths",
 ]
-
-
-class CaptureStatus(StrEnum):
-    CAPTURED = "captured"
-    DUPLICATE = "duplicate"
-    REJECTED = "rejected"
-    CANCELLED = "cancelled"
-
-
-@dataclass(frozen=True, slots=True)
-class CaptureResult:
-    """What happened to one file. ``forced``: a duplicate that got a new job anyway."""
-
-    source: str
-    status: CaptureStatus
-    asset: MediaAsset | None = None
-    job: Job | None = None
-    error_code: str | None = None
-    message: str | None = None
-    forced: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "status": self.status.value,
-            "media_asset_id": self.asset.id if self.asset else None,
-            "job_id": self.job.id if self.job else None,
-            "sha256": self.asset.sha256 if self.asset else None,
-            "pages": self.asset.page_count if self.asset else None,
-            "forced": self.forced,
-            "error": (
-                {"code": self.error_code, "message": self.message} if self.error_code else None
-            ),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class CaptureProgress:
-    """Sent after each file: ``done`` of ``total`` files are finished."""
-
-    done: int
-    total: int
-    result: CaptureResult
-
-
-@dataclass(frozen=True, slots=True)
-class BatchResult:
-    """Every file's result, in the order the files were given; ``cancelled`` if stopped early."""
-
-    results: tuple[CaptureResult, ...]
-    cancelled: bool = False
-
-    def with_status(self, status: CaptureStatus) -> list[CaptureResult]:
-        return [r for r in self.results if r.status is status]
-
-    @property
-    def captured(self) -> list[CaptureResult]:
-        return self.with_status(CaptureStatus.CAPTURED)
-
-    @property
-    def duplicates(self) -> list[CaptureResult]:
-        return self.with_status(CaptureStatus.DUPLICATE)
-
-    @property
-    def rejected(self) -> list[CaptureResult]:
-        return self.with_status(CaptureStatus.REJECTED)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "captured": len(self.captured),
-            "duplicates": len(self.duplicates),
-            "rejected": len(self.rejected),
-            "cancelled": self.cancelled,
-            "results": [r.to_dict() for r in self.results],
-        }
-
-
-ProgressCallback = Callable[[CaptureProgress], None]
 
 
 @dataclass(frozen=True, slots=True)
