@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from ocr_desk.core import ManualClock
 from ocr_desk.media import MediaFileMissingError, NotYetProcessedError, VersionKind
@@ -32,9 +33,12 @@ def usage_matches_disk(capture: CaptureService, media_root: Path) -> None:
     usage = capture.library.storage_usage()
     assert usage.total_bytes == sum(on_disk.values())
     assert usage.total_files == len(on_disk)
+    first_version: dict[str, str] = {}
+    for f in capture.store.query("SELECT version, relpath FROM media_files ORDER BY version"):
+        first_version.setdefault(f["relpath"], f["version"])
     by_version: dict[str, int] = {}
-    for f in capture.store.query("SELECT version, relpath FROM media_files"):
-        by_version[f["version"]] = by_version.get(f["version"], 0) + on_disk[f["relpath"]]
+    for rel, version in first_version.items():
+        by_version[version] = by_version.get(version, 0) + on_disk[rel]
     assert {v: usage.bytes_of(v) for v in by_version} == by_version
 
 
@@ -101,6 +105,18 @@ def test_storage_usage_equals_bytes_on_disk(
     capture.library.cleanup_expired(retention_days=90)
     assert capture.library.storage_usage().total_bytes == 0
     assert disk_files(media_root) == {}
+
+
+def test_shared_files_are_counted_once(capture: CaptureService, media_root: Path) -> None:
+    blank = [Image.new("RGB", (248, 351), "white") for _ in range(3)]
+    data = imaging.encode(blank[0], "PDF", save_all=True, append_images=blank[1:], resolution=300.0)
+    result = capture.capture(data, name="three blank pages.pdf")
+    assert result.asset is not None and result.asset.page_count == 3
+    assert len(capture.library.rows.for_asset(result.asset.id)) == 8  # 1 + 3 + 3 + 1 rows
+    assert len(disk_files(media_root)) == 4  # identical pages stored once
+    usage_matches_disk(capture, media_root)
+    capture.library.delete_assets([result.asset.id])
+    assert capture.library.storage_usage().total_bytes == 0
 
 
 def test_delete_after_ocr_keeps_thumbnail_display_and_results(capture: CaptureService) -> None:
