@@ -111,7 +111,8 @@ def test_shared_files_are_counted_once(capture: CaptureService, media_root: Path
     blank = [Image.new("RGB", (248, 351), "white") for _ in range(3)]
     data = imaging.encode(blank[0], "PDF", save_all=True, append_images=blank[1:], resolution=300.0)
     result = capture.capture(data, name="three blank pages.pdf")
-    assert result.asset is not None and result.asset.page_count == 3
+    assert result.asset is not None
+    assert result.asset.page_count == 3
     assert len(capture.library.rows.for_asset(result.asset.id)) == 8  # 1 + 3 + 3 + 1 rows
     assert len(disk_files(media_root)) == 4  # identical pages stored once
     usage_matches_disk(capture, media_root)
