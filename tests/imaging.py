@@ -85,6 +85,11 @@ def heic(image: Image.Image | None = None) -> bytes:
     return buffer.getvalue()
 
 
+def avif(image: Image.Image | None = None) -> bytes:
+    """AVIF (AV1 in a HEIF container), which the sniffer reports as image/heif."""
+    return encode(image or upright(), "AVIF", quality=60)
+
+
 def jpeg_bomb(width: int = 60000, height: int = 60000) -> bytes:
     """A small JPEG whose header claims ``width`` x ``height`` pixels."""
     data = bytearray(jpeg(Image.new("RGB", (16, 16), "white")))

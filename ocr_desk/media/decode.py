@@ -133,7 +133,12 @@ def open_document(
 
 def _open_image(data: bytes, mime_type: str, *, name: str) -> ImageFile.ImageFile:
     opener: Callable[[io.BytesIO], Any]
-    if mime_type in ("image/heic", "image/heif"):
+    if mime_type == "image/heif" and _is_avif(data):
+        # AV1 inside HEIF: libheif in pillow-heif has no AV1 decoder, Pillow has one.
+        from PIL import AvifImagePlugin
+
+        opener = AvifImagePlugin.AvifImageFile
+    elif mime_type in ("image/heic", "image/heif"):
         import pillow_heif
 
         opener = pillow_heif.HeifImageFile
@@ -148,6 +153,12 @@ def _open_image(data: bytes, mime_type: str, *, name: str) -> ImageFile.ImageFil
     except Exception as exc:  # any decoder failure on bad input is "corrupt"
         raise _corrupt(name, exc) from exc
     return image
+
+
+def _is_avif(data: bytes) -> bool:
+    box_size = int.from_bytes(data[0:4], "big")
+    brands = data[8 : min(max(box_size, 12), 64)]
+    return b"avif" in brands or b"avis" in brands
 
 
 def _upright_reduced(image: Image.Image) -> Image.Image:

@@ -56,6 +56,7 @@ def test_plan_reduction(size: tuple[int, int], factor: int, final: tuple[int, in
         (imaging.png, "image/png", 1),
         (imaging.webp, "image/webp", 1),
         (imaging.heic, "image/heic", 1),
+        (imaging.avif, "image/heif", 1),
         (imaging.tiff, "image/tiff", 3),
         (imaging.pdf, "application/pdf", 2),
     ],
