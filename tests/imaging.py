@@ -77,6 +77,22 @@ def pdf(pages: int = 2, size: tuple[int, int] = (248, 351)) -> bytes:
     return encode(images[0], "PDF", save_all=True, append_images=images[1:], resolution=300.0)
 
 
+def locked_pdf() -> bytes:
+    """A PDF whose trailer asks for a password nobody knows (Standard security handler)."""
+    data = pdf(pages=1)
+    encrypt = (
+        b"99 0 obj\n<< /Filter /Standard /V 1 /R 2 /O <"
+        + b"ab" * 32
+        + b"> /U <"
+        + b"cd" * 32
+        + b"> /P -4 >>\nendobj\n"
+    )
+    at = data.rfind(b"trailer")
+    dict_at = data.find(b"<<", at) + 2
+    ids = b" /Encrypt 99 0 R /ID [<" + b"01" * 16 + b"><" + b"01" * 16 + b">]"
+    return data[:at] + encrypt + data[at:dict_at] + ids + data[dict_at:]
+
+
 def heic(image: Image.Image | None = None) -> bytes:
     import pillow_heif
 

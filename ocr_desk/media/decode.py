@@ -233,6 +233,12 @@ def _open_pdf(data: bytes, *, max_pages: int, name: str) -> Document:
             first = pdf[0] if page_count else None
             size = first.get_size() if first is not None else (0.0, 0.0)
         except Exception as exc:  # PdfiumError: damaged, encrypted, not a PDF
+            if "password" in str(exc).lower():
+                raise CaptureError(
+                    f"{name} is a password-protected PDF. Open it, save or print it as a PDF "
+                    "without a password, and add that file.",
+                    code=CaptureErrorCode.UNSUPPORTED,
+                ) from exc
             raise _corrupt(name, exc) from exc
     if page_count < 1:
         raise CaptureError(f"{name} is a PDF without pages.", code=CaptureErrorCode.CORRUPT)

@@ -157,6 +157,7 @@ def corrupt() -> bytes:
         (imaging.png_bomb(), CaptureErrorCode.TOO_MANY_PIXELS),
         (imaging.tiff(pages=51, size=(8, 8)), CaptureErrorCode.TOO_MANY_PAGES),
         (imaging.pdf(pages=51, size=(8, 8)), CaptureErrorCode.TOO_MANY_PAGES),
+        (imaging.locked_pdf(), CaptureErrorCode.UNSUPPORTED),
     ],
     ids=[
         "empty",
@@ -170,6 +171,7 @@ def corrupt() -> bytes:
         "png-bomb",
         "tiff-51-pages",
         "pdf-51-pages",
+        "password-pdf",
     ],
 )
 def test_bad_input_gets_its_code_and_a_message(data: bytes, code: CaptureErrorCode) -> None:
