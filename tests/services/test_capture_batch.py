@@ -209,3 +209,37 @@ def test_files_are_decoded_in_parallel(
     assert len(batch.captured) == 4, [r.message for r in batch.rejected]
     assert len(threads) == 2
     assert threading.current_thread().name not in threads  # the caller only writes
+
+
+def test_rows_failing_in_a_batch_leave_no_file_behind(
+    capture: CaptureService,
+    store: Store,
+    media_root: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Workers wrote the files; the writer's transaction fails: the files go again."""
+    import sqlite3
+
+    from ocr_desk.store import MediaRepository
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"r{i}.png").write_bytes(imaging.png(imaging.upright(200, 100, seed=i)))
+    real_insert = MediaRepository.insert
+    calls = 0
+
+    def fail_second(self: MediaRepository, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise sqlite3.OperationalError("database or disk is full (injected)")
+        return real_insert(self, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(MediaRepository, "insert", fail_second)
+    batch = capture.capture_batch([folder])
+    assert sorted(r.status.value for r in batch.results) == ["captured", "captured", "rejected"]
+    assert "disk is full" in (batch.rejected[0].message or "")
+    assert capture.library.assets.count() == 2
+    assert set(disk_files(media_root)) == referenced(store)
