@@ -16,6 +16,7 @@ callback and stops when the ``cancel`` event is set. The GUI runs it in a worker
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from collections.abc import Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -25,10 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from ocr_desk.core import (
-    CaptureErrorCode,
     Clock,
+    DataDirError,
     JobType,
     OcrDeskError,
+    StoreError,
     SystemClock,
     format_ts,
 )
@@ -411,9 +413,16 @@ def _rejected(label: str, exc: BaseException) -> CaptureResult:
         return CaptureResult(
             source=label, status=CaptureStatus.REJECTED, error_code=exc.code, message=exc.message
         )
+    if isinstance(exc, sqlite3.Error):
+        code, what = StoreError.code, "the local database failed"
+    elif isinstance(exc, OSError):
+        code, what = DataDirError.code, "the disk refused"
+    else:
+        code, what = "CAPTURE_FAILED", "an unexpected error"
     return CaptureResult(
         source=label,
         status=CaptureStatus.REJECTED,
-        error_code=CaptureErrorCode.CORRUPT.value,
-        message=f"{label} could not be captured ({type(exc).__name__}: {exc}).",
+        error_code=code,
+        message=f"{label} was not captured: {what} ({type(exc).__name__}: {exc}). "
+        "Nothing of it was kept; add it again.",
     )

@@ -240,6 +240,7 @@ def test_rows_failing_in_a_batch_leave_no_file_behind(
     monkeypatch.setattr(MediaRepository, "insert", fail_second)
     batch = capture.capture_batch([folder])
     assert sorted(r.status.value for r in batch.results) == ["captured", "captured", "rejected"]
+    assert batch.rejected[0].error_code == "STORE_ERROR"
     assert "disk is full" in (batch.rejected[0].message or "")
     assert capture.library.assets.count() == 2
     assert set(disk_files(media_root)) == referenced(store)
