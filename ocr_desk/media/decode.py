@@ -4,12 +4,14 @@ The processed (OCR) version of a page has its long side bounded. The bound is tw
 numbers, chosen for small receipt print:
 
 - a page is reduced by the largest power of two (1, 2, 4, 8) that keeps its long side
-  at or above :data:`MIN_OCR_LONG_SIDE` (2000 px). A receipt photographed lengthwise
-  (up to ~25 cm) then still has >= 200 px per inch on paper: thermal-printer text
-  (~3 mm tall) stays >= 20 px tall, above the ~16-20 px OCR engines need (RapidOCR's
-  recognizer works on 48-px-high line crops; Tesseract degrades below ~10 px x-height).
-  A power of two is what JPEG can decode for free (DCT scaling through ``draft()``),
-  so a 12-MP phone photo is decoded straight at 2000x1500 instead of 4000x3000;
+  at or above :data:`MIN_OCR_LONG_SIDE` (2000 px), and never by more than half
+  unless the page stays above 2000 px. A receipt photographed lengthwise to fill
+  the frame (up to ~25 cm) then still has >= 200 px per inch on paper: thermal-printer
+  text (~3 mm tall) stays >= 20 px tall, above the ~16-20 px OCR engines need
+  (RapidOCR's recognizer works on 48-px-high line crops; Tesseract degrades below
+  ~10 px x-height). Smaller originals keep every pixel. A power of two is what JPEG
+  decodes for free (DCT scaling through ``draft()``), so a 12-MP phone photo is
+  decoded straight at 2000x1500 instead of 4000x3000;
 - then the long side is capped at :data:`MAX_OCR_LONG_SIDE` (3508 px, A4 at 300 dpi,
   the resolution OCR engines are tuned for), so a 300-dpi A4 scan is kept as it is
   and nothing is ever upscaled.
