@@ -7,38 +7,53 @@ all of them point at the same WAL-mode file and serialize their writes through
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from ocr_desk.core import DataDirError, StoreError
 
 from .migrations import apply_migrations, read_version
 
+if TYPE_CHECKING:
+    import sqlite_utils
+
 __all__ = ["DB_FILENAME", "Store", "open_store"]
 
 DB_FILENAME = "ocr-desk.sqlite3"
 BUSY_TIMEOUT_MS = 5000
+_SAVEPOINTS = itertools.count()
 
 
 class Store:
     """A connection to the local database with the project's pragmas applied.
 
-    ``db`` is the :class:`sqlite_utils.Database` for reads and schema work; change
-    rows inside :meth:`write` so a change and its outbox row commit together.
+    Change rows inside :meth:`write` so a change and its outbox row commit
+    together. :attr:`db` gives the same connection as a
+    :class:`sqlite_utils.Database` for schema work and introspection.
     """
 
-    def __init__(self, db: sqlite_utils.Database, *, path: Path | None) -> None:
-        self.db = db
+    def __init__(self, conn: sqlite3.Connection, *, path: Path | None) -> None:
+        self.conn = conn
         self.path = path
+        self._db: sqlite_utils.Database | None = None
 
     @property
-    def conn(self) -> sqlite3.Connection:
-        return self.db.conn
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over this connection, imported on first use.
+
+        Importing sqlite-utils imports numpy when it is installed (it is, for the
+        server's OCR), which costs a few hundred milliseconds: the GUI's start and
+        every CLI command would pay for it while only schema tools need it.
+        """
+        if self._db is None:
+            from sqlite_utils import Database
+
+            self._db = Database(self.conn)
+        return self._db
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -49,8 +64,7 @@ class Store:
         """
         conn = self.conn
         if conn.in_transaction:
-            with self.db.atomic():
-                yield conn
+            yield from self._savepoint(conn)
             return
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -69,6 +83,20 @@ class Store:
                 conn.execute("ROLLBACK")
             raise
 
+    @staticmethod
+    def _savepoint(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+        name = f"nested_{next(_SAVEPOINTS)}"
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield conn
+        except BaseException:
+            # an error such as RAISE(ROLLBACK) may have ended the whole transaction
+            if conn.in_transaction:
+                conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                conn.execute(f"RELEASE SAVEPOINT {name}")
+            raise
+        conn.execute(f"RELEASE SAVEPOINT {name}")
+
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         """Rows of a read query as dicts."""
         cursor = self.conn.execute(sql, params)
@@ -76,7 +104,7 @@ class Store:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def close(self) -> None:
-        self.db.close()
+        self.conn.close()
 
     def __enter__(self) -> Store:
         return self
@@ -127,7 +155,7 @@ def open_store(
                     "put the data directory on a local disk."
                 )
         conn.execute(f"PRAGMA synchronous = {synchronous}")
-        store = Store(sqlite_utils.Database(conn), path=file)
+        store = Store(conn, path=file)
         if migrate:
             apply_migrations(store)
     except sqlite3.OperationalError as exc:

@@ -66,3 +66,34 @@ def test_unwritable_data_dir_says_what_to_do(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(DataDirError, match="--data-dir"):
         open_store(blocker / "sub" / "db.sqlite3")
+
+
+def test_nested_writes_roll_back_only_the_inner_part(db_path: Path) -> None:
+    with open_store(db_path) as store:
+        store.conn.execute("CREATE TABLE t (x)")
+
+        def inner_fails() -> None:
+            with store.write():
+                store.conn.execute("INSERT INTO t VALUES (2)")
+                raise ValueError("inner")
+
+        with store.write():
+            store.conn.execute("INSERT INTO t VALUES (1)")
+            with pytest.raises(ValueError, match="inner"):
+                inner_fails()
+            store.conn.execute("INSERT INTO t VALUES (3)")
+        assert store.query("SELECT x FROM t ORDER BY x") == [{"x": 1}, {"x": 3}]
+
+
+def test_store_does_not_import_sqlite_utils_until_asked(tmp_path: Path) -> None:
+    code = (
+        "import sys; from ocr_desk.store import open_store; "
+        f"s = open_store({str(tmp_path / 'db.sqlite3')!r}); "
+        "assert 'sqlite_utils' not in sys.modules; "
+        "assert 'ocr_jobs' in s.db.table_names(); print('ok')"
+    )
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.stdout.strip() == "ok", done.stderr
