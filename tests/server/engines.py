@@ -59,10 +59,13 @@ class FakeEngine:
             raise BadImageError("cannot read this image")
         lines = (
             OcrLine(text="FAKE SHOP", confidence=0.9, box=((0, 0), (100, 0), (100, 10), (0, 10))),
-            OcrLine(text="TOTAL 1.00", confidence=0.8, box=((0, 20), (100, 20), (100, 30), (0, 30))),
+            OcrLine(
+                text="TOTAL 1.00", confidence=0.8, box=((0, 20), (100, 20), (100, 30), (0, 30))
+            ),
         )
-        return OcrOutput(lines=lines, engine="fake", engine_version="1", seconds=0.01,
-                         pages=len(pages))
+        return OcrOutput(
+            lines=lines, engine="fake", engine_version="1", seconds=0.01, pages=len(pages)
+        )
 
 
 class BlockingEngine(FakeEngine):

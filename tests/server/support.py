@@ -93,7 +93,9 @@ class Account:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def add_account(ctx: ServerContext, *, plan: str = "enterprise", name: str | None = None) -> Account:
+def add_account(
+    ctx: ServerContext, *, plan: str = "enterprise", name: str | None = None
+) -> Account:
     name = name or f"co-{uuid.uuid4().hex[:8]}"
     company = ctx.accounts.add_company(name, plan=plan)
     email = f"{uuid.uuid4().hex[:8]}@{name}.test"
@@ -107,16 +109,18 @@ class LiveServer:
     def __init__(self, ctx: ServerContext, *, engine: OcrEngine | None = None, workers: int = 0):
         self.ctx = ctx
         app = create_app(ctx, engine=engine, workers=workers)
-        config = uvicorn.Config(app, log_level="warning", access_log=False,
-                                timeout_graceful_shutdown=1, lifespan="on")
+        config = uvicorn.Config(
+            app, log_level="warning", access_log=False, timeout_graceful_shutdown=1, lifespan="on"
+        )
         self.server = uvicorn.Server(config)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
-                                       daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
 
     def __enter__(self) -> LiveServer:
         self.thread.start()
@@ -149,21 +153,45 @@ def wait_until(check: Callable[[], Any], *, timeout: float = 30, what: str = "co
         time.sleep(0.02)
 
 
-def start_worker(data_dir: Path, database_url: str, *, engine: str, env: dict[str, str],
-                 extra: tuple[str, ...] = ()) -> subprocess.Popen[str]:
+def start_worker(
+    data_dir: Path,
+    database_url: str,
+    *,
+    engine: str,
+    env: dict[str, str],
+    extra: tuple[str, ...] = (),
+) -> subprocess.Popen[str]:
     """An ``ocr-desk-server worker`` process; returns once it says it is ready."""
     full_env = {**os.environ, "PYTHONPATH": str(REPO), **env}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ocr_desk.server.cli", "--data-dir", str(data_dir),
-         "--database", database_url, "worker", "--engine", engine, "--poll-interval", "0.2",
-         *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full_env, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "ocr_desk.server.cli",
+            "--data-dir",
+            str(data_dir),
+            "--database",
+            database_url,
+            "worker",
+            "--engine",
+            engine,
+            "--poll-interval",
+            "0.2",
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=full_env,
+        cwd=REPO,
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()
     if "worker ready" not in line:
         proc.kill()
-        raise AssertionError(f"worker did not start: {line} {proc.stderr.read() if proc.stderr else ''}")
+        raise AssertionError(
+            f"worker did not start: {line} {proc.stderr.read() if proc.stderr else ''}"
+        )
     return proc
 
 
@@ -180,5 +208,7 @@ def stop_worker(proc: subprocess.Popen[str]) -> None:
             stream.close()
 
 
-def open_ctx(data_dir: Path, url: str, clock: Clock | None = None, **overrides: Any) -> ServerContext:
+def open_ctx(
+    data_dir: Path, url: str, clock: Clock | None = None, **overrides: Any
+) -> ServerContext:
     return ServerContext.open(data_dir, database_url=url, clock=clock, **overrides)

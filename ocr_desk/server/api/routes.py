@@ -16,7 +16,7 @@ from ..context import ServerContext
 from ..errors import Unauthorized, ValidationFailed
 from ..jobs import month_start
 from ..records import Principal
-from .events import Broadcaster, event_stream
+from .events import Broadcaster, event_stream, latest_cursor
 from .idempotency import run_idempotent
 from .schemas import (
     ChangeList,
@@ -312,7 +312,10 @@ def events(
 ) -> StreamingResponse:
     c = ctx(request)
     start = last_event_id if last_event_id is not None else since
-    cursor = None if start is None else _parse_cursor(start, "Last-Event-ID")
+    if start is None:
+        cursor = latest_cursor(c.jobs, caller.company_id)  # now, before the response starts
+    else:
+        cursor = _parse_cursor(start, "Last-Event-ID")
     broadcaster: Broadcaster = request.app.state.broadcaster
     stream = event_stream(
         c.jobs,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ocr_desk.core import ManualClock
+from ocr_desk.server.config import DEFAULT_PLANS
 from ocr_desk.server.context import ServerContext
 from ocr_desk.server.worker import Worker
 
@@ -28,10 +30,16 @@ def db_url(backend: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def make_ctx(tmp_path: Path, db_url: str, clock: ManualClock) -> Iterator[Callable[..., ServerContext]]:
+def make_ctx(
+    tmp_path: Path, db_url: str, clock: ManualClock
+) -> Iterator[Callable[..., ServerContext]]:
     opened: list[ServerContext] = []
 
     def make(**overrides: Any) -> ServerContext:
+        # the tests' "enterprise" uploads without an hourly limit (free/premium keep 10)
+        plans = dict(DEFAULT_PLANS)
+        plans["enterprise"] = replace(plans["enterprise"], uploads_per_hour=None)
+        overrides.setdefault("plans", plans)
         ctx = open_ctx(tmp_path / "server", db_url, clock, **overrides)
         opened.append(ctx)
         return ctx

@@ -9,12 +9,22 @@ import httpx
 from ..support import png
 
 
-def upload(client: httpx.Client, data: bytes | int, *, key: str | None = None,
-           name: str = "receipt.jpg", **fields: str) -> httpx.Response:
+def upload(
+    client: httpx.Client,
+    data: bytes | int,
+    *,
+    key: str | None = None,
+    name: str = "receipt.jpg",
+    **fields: str,
+) -> httpx.Response:
     content = png(data) if isinstance(data, int) else data
     headers = {"Idempotency-Key": key} if key else {}
-    return client.post("/v1/media", files={"file": (name, content, "application/octet-stream")},
-                       data=fields, headers=headers)
+    return client.post(
+        "/v1/media",
+        files={"file": (name, content, "application/octet-stream")},
+        data=fields,
+        headers=headers,
+    )
 
 
 def new_job(client: httpx.Client, seed: int, **body: Any) -> dict[str, Any]:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import io
 import random
+from collections.abc import Callable
 
 from PIL import Image
 
@@ -31,7 +30,11 @@ def test_sign_in_gives_a_working_token_and_the_same_401_for_any_mistake(
         ok = client.post("/v1/auth/token", json={"email": alice.email, "password": alice.password})
         assert ok.status_code == 200
         body = ok.json()
-        assert body["company"] == {"id": alice.company_id, "name": alice.company, "plan": "enterprise"}
+        assert body["company"] == {
+            "id": alice.company_id,
+            "name": alice.company,
+            "plan": "enterprise",
+        }
         me = client.get("/v1/me", headers={"Authorization": f"Bearer {body['token']}"})
         assert me.json()["user"] == {"email": alice.email}
         wrong = client.post("/v1/auth/token", json={"email": alice.email, "password": "nope"})
@@ -45,8 +48,9 @@ def test_missing_bad_and_revoked_tokens_are_401(
 ) -> None:
     with live.client() as client:
         assert_error(client.get("/v1/me"), 401, "UNAUTHORIZED")
-        assert_error(client.get("/v1/me", headers={"Authorization": "Bearer nope"}), 401,
-                     "UNAUTHORIZED")
+        assert_error(
+            client.get("/v1/me", headers={"Authorization": "Bearer nope"}), 401, "UNAUTHORIZED"
+        )
         assert client.get("/v1/me", headers=alice.headers).status_code == 200
         ctx.accounts.revoke_user(alice.email)
         assert_error(client.get("/v1/me", headers=alice.headers), 401, "UNAUTHORIZED")
@@ -56,8 +60,9 @@ def test_unknown_route_and_bad_body_answer_the_error_body(live: LiveServer, alic
     with live.client(alice) as client:
         assert_error(client.get("/v1/nothing"), 404, "NOT_FOUND")
         assert_error(client.post("/v1/jobs", json={"job_type": "poem"}), 422, "VALIDATION_ERROR")
-        assert_error(client.get("/v1/jobs", params={"updated_since": "abc"}), 400,
-                     "VALIDATION_ERROR")
+        assert_error(
+            client.get("/v1/jobs", params={"updated_since": "abc"}), 400, "VALIDATION_ERROR"
+        )
 
 
 def test_upload_is_sniffed_not_trusted_and_deduplicated(live: LiveServer, alice: Account) -> None:
@@ -92,9 +97,15 @@ def test_upload_above_the_limit_is_413_and_leaves_nothing(
         assert_error(upload(client, big), 413, "PAYLOAD_TOO_LARGE")
         huge = b"\x89PNG\r\n\x1a\n" + b"\0" * 200_000
         assert_error(upload(client, huge), 413, "PAYLOAD_TOO_LARGE")
-        assert_error(client.post("/v1/jobs", content=b"{" + b" " * 2_000_000 + b"}",
-                                 headers={"content-type": "application/json"}),
-                     413, "PAYLOAD_TOO_LARGE")
+        assert_error(
+            client.post(
+                "/v1/jobs",
+                content=b"{" + b" " * 2_000_000 + b"}",
+                headers={"content-type": "application/json"},
+            ),
+            413,
+            "PAYLOAD_TOO_LARGE",
+        )
     assert list((ctx.config.media_dir / "tmp").glob("*")) == []
     assert ctx.media.storage_usage(alice.company_id)[0].files == 0
 
@@ -113,13 +124,19 @@ def test_job_goes_from_queued_to_completed_with_result_and_cost(
         assert done["started_at"] and done["completed_at"]
         assert "TOTAL 1.00" in done["result"]["text"]
         assert done["confidence"] is not None and done["processing_ms"] >= 0
-        assert done["cost"] == {"amount": "0.0080", "currency": "USD", "pages": 1,
-                                "engine_seconds": "0.010"}
+        assert done["cost"] == {
+            "amount": "0.0080",
+            "currency": "USD",
+            "pages": 1,
+            "engine_seconds": "0.010",
+        }
         assert int(done["cursor"]) > int(job["cursor"])
         status = client.get("/v1/queue-status").json()
         assert status == {"queued": 0, "processing": 0, "failed": 0, "completed24h": 1}
-        assert client.get("/v1/usage").json()["cost_month"] == {"amount": "0.0080",
-                                                                "currency": "USD"}
+        assert client.get("/v1/usage").json()["cost_month"] == {
+            "amount": "0.0080",
+            "currency": "USD",
+        }
         # the same media again: the completed job with its result, no new cost or engine call
         media_id = job["media_id"]
         same = client.post("/v1/jobs", json={"media_id": media_id})
@@ -160,6 +177,9 @@ def test_deleted_media_keeps_its_jobs(live: LiveServer, alice: Account, worker: 
         assert client.delete(f"/v1/media/{job['media_id']}").status_code == 204
         assert_error(client.delete(f"/v1/media/{job['media_id']}"), 404, "MEDIA_NOT_FOUND")
         assert client.get(f"/v1/jobs/{job['id']}").json()["status"] == "completed"
-        assert_error(client.post("/v1/jobs", json={"media_id": job["media_id"], "force": True}),
-                     404, "MEDIA_NOT_FOUND")
+        assert_error(
+            client.post("/v1/jobs", json={"media_id": job["media_id"], "force": True}),
+            404,
+            "MEDIA_NOT_FOUND",
+        )
         assert client.get("/v1/usage").json()["storage"]["files"] == 0
