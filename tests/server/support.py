@@ -17,7 +17,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from PIL import Image, ImageDraw
 
 from ocr_desk.core import Clock
 from ocr_desk.server.api import create_app
+from ocr_desk.server.config import DEFAULT_PLANS, Plan
 from ocr_desk.server.context import ServerContext
 from ocr_desk.server.ocr import OcrEngine
 
@@ -142,7 +143,7 @@ class LiveServer:
 
 
 def wait_until(check: Callable[[], Any], *, timeout: float = 30, what: str = "condition") -> Any:
-    """Poll ``check`` until it returns something truthy (no fixed sleeps: bounded by ``timeout``)."""
+    """Poll ``check`` until it returns something truthy, for at most ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         value = check()
@@ -206,6 +207,13 @@ def stop_worker(proc: subprocess.Popen[str]) -> None:
     for stream in (proc.stdout, proc.stderr):
         if stream is not None:
             stream.close()
+
+
+def unlimited_plans() -> dict[str, Plan]:
+    """The default plans, except that "enterprise" uploads without an hourly limit."""
+    plans = dict(DEFAULT_PLANS)
+    plans["enterprise"] = replace(plans["enterprise"], uploads_per_hour=None)
+    return plans
 
 
 def open_ctx(

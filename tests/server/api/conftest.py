@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ocr_desk.core import ManualClock
-from ocr_desk.server.config import DEFAULT_PLANS
 from ocr_desk.server.context import ServerContext
 from ocr_desk.server.worker import Worker
 
 from ..engines import FakeEngine
-from ..support import Account, LiveServer, add_account, fresh_database, open_ctx
+from ..support import Account, LiveServer, add_account, fresh_database, open_ctx, unlimited_plans
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -37,9 +35,7 @@ def make_ctx(
 
     def make(**overrides: Any) -> ServerContext:
         # the tests' "enterprise" uploads without an hourly limit (free/premium keep 10)
-        plans = dict(DEFAULT_PLANS)
-        plans["enterprise"] = replace(plans["enterprise"], uploads_per_hour=None)
-        overrides.setdefault("plans", plans)
+        overrides.setdefault("plans", unlimited_plans())
         ctx = open_ctx(tmp_path / "server", db_url, clock, **overrides)
         opened.append(ctx)
         return ctx

@@ -72,10 +72,12 @@ def test_upload_is_sniffed_not_trusted_and_deduplicated(live: LiveServer, alice:
         media = first.json()
         assert media["mime_type"] == "image/png"
         assert (media["width"], media["height"], media["page_count"]) == (64, 48, 1)
-        assert media["document_type"] == "invoice" and media["duplicate"] is False
+        assert media["document_type"] == "invoice"
+        assert media["duplicate"] is False
         again = upload(client, 1)
         assert again.status_code == 200
-        assert again.json()["id"] == media["id"] and again.json()["duplicate"] is True
+        assert again.json()["id"] == media["id"]
+        assert again.json()["duplicate"] is True
         assert_error(upload(client, b"just some text, not an image"), 415, "UNSUPPORTED_MEDIA")
         assert_error(upload(client, png(2)[:40]), 415, "UNSUPPORTED_MEDIA")
         assert_error(upload(client, 3, sha256="0" * 64), 400, "VALIDATION_ERROR")
@@ -115,15 +117,18 @@ def test_job_goes_from_queued_to_completed_with_result_and_cost(
 ) -> None:
     with live.client(alice) as client:
         job = new_job(client, 10, job_type="receipt", metadata={"note": "lunch"})
-        assert job["status"] == "queued" and job["submitted_at"] == job["created_at"]
+        assert job["status"] == "queued"
+        assert job["submitted_at"] == job["created_at"]
         assert job["metadata"] == {"note": "lunch"}
         assert client.get("/v1/queue-status").json()["queued"] == 1
         assert worker.run_once()
         done = client.get(f"/v1/jobs/{job['id']}").json()
         assert done["status"] == "completed"
-        assert done["started_at"] and done["completed_at"]
+        assert done["started_at"]
+        assert done["completed_at"]
         assert "TOTAL 1.00" in done["result"]["text"]
-        assert done["confidence"] is not None and done["processing_ms"] >= 0
+        assert done["confidence"] is not None
+        assert done["processing_ms"] >= 0
         assert done["cost"] == {
             "amount": "0.0080",
             "currency": "USD",
@@ -140,9 +145,11 @@ def test_job_goes_from_queued_to_completed_with_result_and_cost(
         # the same media again: the completed job with its result, no new cost or engine call
         media_id = job["media_id"]
         same = client.post("/v1/jobs", json={"media_id": media_id})
-        assert same.status_code == 200 and same.json()["id"] == job["id"]
+        assert same.status_code == 200
+        assert same.json()["id"] == job["id"]
         forced = client.post("/v1/jobs", json={"media_id": media_id, "force": True})
-        assert forced.status_code == 201 and forced.json()["id"] != job["id"]
+        assert forced.status_code == 201
+        assert forced.json()["id"] != job["id"]
         assert_error(client.post(f"/v1/jobs/{job['id']}/cancel"), 409, "INVALID_STATUS")
         assert_error(client.post(f"/v1/jobs/{job['id']}/retry"), 409, "INVALID_STATUS")
     assert engine.calls == 1
@@ -155,7 +162,8 @@ def test_cancel_and_retry_follow_the_transition_table(
     with live.client(alice) as client:
         job = new_job(client, 20)
         retried = client.post(f"/v1/jobs/{job['id']}/retry")  # queued: answered as it is
-        assert retried.status_code == 200 and retried.json()["status"] == "queued"
+        assert retried.status_code == 200
+        assert retried.json()["status"] == "queued"
         assert bad.run_once()
         failed = client.get(f"/v1/jobs/{job['id']}").json()
         assert failed["status"] == "failed"
@@ -163,9 +171,11 @@ def test_cancel_and_retry_follow_the_transition_table(
         again = client.post(f"/v1/jobs/{job['id']}/retry").json()
         assert again["status"] == "queued" and again["error"] is None or again["retry_count"] == 0
         cancelled = client.post(f"/v1/jobs/{job['id']}/cancel")
-        assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+        assert cancelled.status_code == 200
+        assert cancelled.json()["status"] == "cancelled"
         twice = client.post(f"/v1/jobs/{job['id']}/cancel")
-        assert twice.status_code == 200 and twice.json()["cancelled_at"]
+        assert twice.status_code == 200
+        assert twice.json()["cancelled_at"]
         assert_error(client.post(f"/v1/jobs/{job['id']}/retry"), 409, "INVALID_STATUS")
         assert_error(client.post("/v1/jobs/nope/cancel"), 404, "JOB_NOT_FOUND")
 

@@ -25,12 +25,14 @@ def test_jobs_list_newest_first_with_a_cursor(
             if n % 2:
                 clock.advance(1)
         first = client.get("/v1/jobs").json()
-        assert len(first["jobs"]) == 20 and first["next_cursor"]
+        assert len(first["jobs"]) == 20
+        assert first["next_cursor"]
         second = client.get("/v1/jobs", params={"cursor": first["next_cursor"]}).json()
         assert second["next_cursor"] is None
         listed = [j["id"] for j in first["jobs"] + second["jobs"]]
         stamps = [j["created_at"] for j in first["jobs"] + second["jobs"]]
-        assert sorted(listed) == sorted(made) and stamps == sorted(stamps, reverse=True)
+        assert sorted(listed) == sorted(made)
+        assert stamps == sorted(stamps, reverse=True)
         small = client.get("/v1/jobs", params={"limit": 3, "status": "queued"}).json()
         assert len(small["jobs"]) == 3
         assert client.get("/v1/jobs", params={"status": "failed"}).json()["jobs"] == []
@@ -45,7 +47,8 @@ def test_change_feed_returns_changes_after_a_cursor(
         assert [j["id"] for j in feed["jobs"]] == [j["id"] for j in jobs[:2]]
         assert feed["has_more"] is True
         rest = client.get("/v1/jobs", params={"updated_since": feed["cursor"]}).json()
-        assert [j["id"] for j in rest["jobs"]] == [jobs[2]["id"]] and not rest["has_more"]
+        assert [j["id"] for j in rest["jobs"]] == [jobs[2]["id"]]
+        assert not rest["has_more"]
         assert worker.run_once()
         after = client.get("/v1/jobs", params={"updated_since": rest["cursor"]}).json()
         assert [j["status"] for j in after["jobs"]] == ["completed"]

@@ -26,7 +26,8 @@ def test_free_plan_gets_five_jobs_a_month(
         )
         assert_error(refused, 402, "QUOTA_EXCEEDED")
         usage = client.get("/v1/usage").json()
-        assert usage["plan"] == "free" and usage["month"] == "2026-03"
+        assert usage["plan"] == "free"
+        assert usage["month"] == "2026-03"
         assert usage["jobs"] == {"used": 5, "limit": 5, "left": 0}
         clock.set(clock.now().replace(month=4, day=1, hour=0))
         # a 402 is not remembered: the same key works once the quota renews
@@ -58,7 +59,8 @@ def test_ten_uploads_an_hour_then_429_with_retry_after(
         expected = (start + timedelta(hours=1) - clock.now()).total_seconds()
         assert int(refused.headers["Retry-After"]) == int(expected)
         hour = client.get("/v1/usage").json()["uploads_hour"]
-        assert hour["used"] == 10 and hour["limit"] == 10
+        assert hour["used"] == 10
+        assert hour["limit"] == 10
         assert hour["reset_at"] == "2026-03-10T10:00:00.000000Z"
         clock.advance(int(refused.headers["Retry-After"]) + 1)
         assert upload(client, 99).status_code == 201

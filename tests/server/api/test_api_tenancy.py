@@ -24,7 +24,8 @@ def test_a_company_never_sees_another_companys_rows(
         assert_error(b.post("/v1/jobs", json={"media_id": mid}), 404, "MEDIA_NOT_FOUND")
         assert b.get("/v1/jobs").json() == {"jobs": [], "next_cursor": None}
         feed = b.get("/v1/jobs", params={"updated_since": "0"}).json()
-        assert feed["jobs"] == [] and feed["has_more"] is False
+        assert feed["jobs"] == []
+        assert feed["has_more"] is False
         assert b.get("/v1/queue-status").json() == {
             "queued": 0,
             "processing": 0,
@@ -32,17 +33,20 @@ def test_a_company_never_sees_another_companys_rows(
             "completed24h": 0,
         }
         usage = b.get("/v1/usage").json()
-        assert usage["jobs"]["used"] == 0 and usage["storage"]["files"] == 0
+        assert usage["jobs"]["used"] == 0
+        assert usage["storage"]["files"] == 0
         assert usage["cost_month"]["amount"] == "0.0000"
         # the same file uploaded by bob is bob's own media, not alice's
         mine = upload(b, 1)
-        assert mine.status_code == 201 and mine.json()["id"] != mid
+        assert mine.status_code == 201
+        assert mine.json()["id"] != mid
         with b.stream("GET", "/v1/events", params={"since": "0"}) as stream:
             lines = stream.iter_lines()
             assert next(lines).startswith("retry:")
             b_job = b.post("/v1/jobs", json={"media_id": mine.json()["id"]}).json()
             seen = [line for line in _until(lines, "data:")]
-        assert b_job["id"] in seen[-1] and jid not in "".join(seen)
+        assert b_job["id"] in seen[-1]
+        assert jid not in "".join(seen)
         # alice still sees hers, unchanged
         assert a.get(f"/v1/jobs/{jid}").json()["status"] == "completed"
         assert a.get(f"/v1/jobs/{queued['id']}").json()["status"] == "queued"
@@ -73,7 +77,8 @@ def test_every_post_is_safe_to_resend(
         body = {"media_id": media_id, "metadata": {"n": 1}}
         job = client.post("/v1/jobs", json=body, headers={"Idempotency-Key": "k-job"})
         same = client.post("/v1/jobs", json=body, headers={"Idempotency-Key": "k-job"})
-        assert job.status_code == same.status_code == 201 and same.json() == job.json()
+        assert job.status_code == same.status_code == 201
+        assert same.json() == job.json()
         assert same.headers["Idempotent-Replayed"] == "true"
         changed = client.post(
             "/v1/jobs", json={**body, "force": True}, headers={"Idempotency-Key": "k-job"}
@@ -83,11 +88,13 @@ def test_every_post_is_safe_to_resend(
 
         cancel = client.post(f"/v1/jobs/{jid}/cancel", headers={"Idempotency-Key": "k-cancel"})
         resent = client.post(f"/v1/jobs/{jid}/cancel", headers={"Idempotency-Key": "k-cancel"})
-        assert cancel.json() == resent.json() and resent.headers["Idempotent-Replayed"] == "true"
+        assert cancel.json() == resent.json()
+        assert resent.headers["Idempotent-Replayed"] == "true"
         retry = client.post(f"/v1/jobs/{jid}/retry", headers={"Idempotency-Key": "k-retry"})
         assert_error(retry, 409, "INVALID_STATUS")
         retry_again = client.post(f"/v1/jobs/{jid}/retry", headers={"Idempotency-Key": "k-retry"})
-        assert retry_again.json() == retry.json() and retry_again.status_code == 409
+        assert retry_again.json() == retry.json()
+        assert retry_again.status_code == 409
         assert_error(
             client.post(f"/v1/jobs/{jid}/cancel", headers={"Idempotency-Key": "k-retry"}),
             422,
@@ -103,10 +110,12 @@ def test_every_post_is_safe_to_resend(
             assert client.get("/v1/me", headers={"Authorization": f"Bearer {token}"}).is_success
 
         usage = client.get("/v1/usage").json()
-    assert usage["jobs"]["used"] == 1 and usage["uploads_hour"]["used"] == 1
+    assert usage["jobs"]["used"] == 1
+    assert usage["uploads_hour"]["used"] == 1
     assert ctx.jobs.list_jobs(alice.company_id).jobs[0].id == jid
     assert len(ctx.jobs.list_jobs(alice.company_id).jobs) == 1
     # keys are per company: bob may use alice's key for his own request
     with live.client(bob) as other:
         own = upload(other, 9, key="k-media")
-        assert own.status_code == 201 and own.json()["id"] != media_id
+        assert own.status_code == 201
+        assert own.json()["id"] != media_id
