@@ -85,9 +85,8 @@ class MediaService:
         digest = hashlib.sha256()
         size = 0
         head = b""
-        chunks: Iterable[bytes] = (
-            iter(lambda: source.read(CHUNK), b"") if hasattr(source, "read") else source  # type: ignore[union-attr]
-        )
+        reader = getattr(source, "read", None)  # files are read in chunks, never by "lines"
+        chunks: Iterable[bytes] = source if reader is None else iter(lambda: reader(CHUNK), b"")
         try:
             with path.open("wb") as out:
                 for chunk in chunks:

@@ -66,7 +66,7 @@ async def event_stream(
     broadcaster: Broadcaster,
     company_id: str,
     *,
-    since: int | None,
+    since: int,
     poll_interval: float,
     ping_interval: float,
 ) -> AsyncIterator[str]:
