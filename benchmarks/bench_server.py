@@ -116,41 +116,45 @@ def bare_app(folder: Path) -> Any:
     return app
 
 
-def bench_api(requests: int, root: Path) -> tuple[float, float]:
-    images = [small_png(n) for n in range(requests)]
+def bench_api(requests: int, root: Path, rounds: int = 3) -> tuple[float, float]:
+    """Best rate of each over alternating rounds (the machine is shared: noise only slows)."""
     bare_dir = root / "bare"
     bare_dir.mkdir()
-    with Served(bare_app(bare_dir)) as bare, httpx.Client(base_url=bare.url) as client:
-        for body in images[:10]:
-            client.post("/upload", files={"file": ("r.png", body)})
-        start = time.perf_counter()
-        for body in images:
-            client.post("/upload", files={"file": ("r.png", body)})
-        bare_rps = requests / (time.perf_counter() - start)
-
     plans = dict(DEFAULT_PLANS)
     plans["enterprise"] = replace(plans["enterprise"], uploads_per_hour=None)
     ctx = ServerContext.open(root / "srv", plans=plans)
     ctx.accounts.add_company("bench", plan="enterprise")
     _, token = ctx.accounts.add_user("bench@bench.test", company="bench")
     headers = {"Authorization": f"Bearer {token}"}
+    bare_best = ours_best = 0.0
+    seed = 0
     try:
         with (
+            Served(bare_app(bare_dir)) as bare,
             Served(create_app(ctx)) as ours,
+            httpx.Client(base_url=bare.url) as plain,
             httpx.Client(base_url=ours.url, headers=headers) as client,
         ):
-            for n in range(10):
+            for n in range(10):  # warm up both
+                plain.post("/upload", files={"file": ("w.png", small_png(n))})
                 client.post("/v1/media", files={"file": ("w.png", small_png(10_000 + n))})
-            start = time.perf_counter()
-            for body in images:
-                media = client.post("/v1/media", files={"file": ("r.png", body)})
-                assert media.status_code == 201, media.text
-                job = client.post("/v1/jobs", json={"media_id": media.json()["id"]})
-                assert job.status_code == 201, job.text
-            ours_rps = 2 * requests / (time.perf_counter() - start)
+            for _ in range(rounds):
+                images = [small_png(seed + n) for n in range(requests)]
+                seed += requests
+                start = time.perf_counter()
+                for body in images:
+                    plain.post("/upload", files={"file": ("r.png", body)})
+                bare_best = max(bare_best, requests / (time.perf_counter() - start))
+                start = time.perf_counter()
+                for body in images:
+                    media = client.post("/v1/media", files={"file": ("r.png", body)})
+                    assert media.status_code == 201, media.text
+                    job = client.post("/v1/jobs", json={"media_id": media.json()["id"]})
+                    assert job.status_code == 201, job.text
+                ours_best = max(ours_best, 2 * requests / (time.perf_counter() - start))
     finally:
         ctx.close()
-    return ours_rps, bare_rps
+    return ours_best, bare_best
 
 
 def bench_worker(count: int, root: Path) -> tuple[float, float]:
@@ -165,7 +169,6 @@ def bench_worker(count: int, root: Path) -> tuple[float, float]:
     ctx = ServerContext.open(root / "wrk")
     ctx.accounts.add_company("w", plan="enterprise")
     ctx.accounts.add_user("w@w.test", company="w")
-    who = ctx.accounts.login  # noqa: F841 - accounts exist; uploads go through the service
     try:
         from ocr_desk.server.records import Company, Principal
 
@@ -196,7 +199,7 @@ def bench_worker(count: int, root: Path) -> tuple[float, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--images", type=int, default=8)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -206,6 +209,8 @@ def main() -> int:
             f"API: {ours:.0f} req/s (media + job POSTs) vs bare uvicorn write-to-disk "
             f"{bare:.0f} req/s -> ratio {ours / bare:.2f} (target >= 0.5)"
         )
+        if not args.images:
+            return 0
         jobs, engine = bench_worker(args.images, root)
         print(
             f"worker: {jobs:.1f} jobs/min vs bare engine (load + recognize) {engine:.1f}/min "
