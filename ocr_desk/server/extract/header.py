@@ -1,0 +1,183 @@
+"""The merchant block at the top of a receipt: the business name and its address.
+
+Receipts print the name first (often in a larger font, sometimes over two rows,
+often with a legal suffix such as ``SDN BHD`` or ``LTD``), then the street address
+over a few rows, then phone, tax registration and the document title. Stray rows
+above it (a handwritten note, a store code) are passed over.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ocr_desk.server.extract.layout import Row
+from ocr_desk.server.extract.patterns import (
+    ADDRESS_HINT,
+    COMPANY_HINT,
+    COMPANY_SUFFIX,
+    CONTACT,
+    DATE_LABEL,
+    DOC_TITLE,
+    REGISTRATION,
+    TOTAL,
+)
+from ocr_desk.server.extract.values import find_amounts, find_dates, find_times
+
+__all__ = ["Found", "find_address", "find_merchant"]
+
+SEARCH_ROWS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    value: str
+    confidence: float
+    first_row: int
+    last_row: int
+
+
+def clean(text: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip(" :;|_-")
+    return text
+
+
+def _strip_registration(text: str) -> str:
+    return clean(REGISTRATION.sub(" ", text))
+
+
+def _letters(text: str) -> int:
+    return sum(ch.isalpha() for ch in text)
+
+
+def _is_name_like(text: str) -> bool:
+    stripped = _strip_registration(text)
+    if _letters(stripped) < 3 or DOC_TITLE.match(stripped):
+        return False
+    if CONTACT.search(stripped) or find_dates(stripped) or find_times(stripped):
+        return False
+    if TOTAL.search(stripped) or DATE_LABEL.search(stripped):
+        return False
+    return not (find_amounts(stripped) and not ADDRESS_HINT.search(stripped))
+
+
+def _row_score(rows: list[Row], texts: list[str], index: int, median_height: float) -> float:
+    text = _strip_registration(texts[index])
+    letters = _letters(text)
+    score = 1.0 - index * 0.15
+    if COMPANY_SUFFIX.search(text):
+        score += 0.8
+    elif COMPANY_HINT.search(text):
+        score += 0.35
+    if ADDRESS_HINT.search(text) and not COMPANY_SUFFIX.search(text):
+        score -= 0.7
+    if letters and sum(ch.islower() for ch in text) == letters:
+        score -= 0.8  # all lower case: a note written on the receipt, not the print
+    elif sum(ch.isupper() for ch in text) >= letters * 0.8:
+        score += 0.15
+    if letters < len(text.replace(" ", "")) * 0.5:
+        score -= 0.5
+    if any(CONTACT.search(t) for t in texts[:index]):
+        score -= 0.8  # past the phone/tax-id rows: a second name (owner, branch)
+    ratio = rows[index].height / max(median_height, 1.0)
+    score += max(-0.3, min(ratio - 1.0, 1.0)) * 0.3
+    return score
+
+
+def find_merchant(rows: list[Row]) -> Found | None:
+    """The business name: the most name-like of the first rows, joined with its other half."""
+    texts = [row.text for row in rows]
+    heights = sorted(row.height for row in rows)
+    median_height = heights[len(heights) // 2] if heights else 1.0
+    best: tuple[float, int] | None = None
+    for index in range(min(SEARCH_ROWS, len(rows))):
+        if not _is_name_like(texts[index]):
+            continue
+        score = _row_score(rows, texts, index, median_height)
+        if best is None or score > best[0]:
+            best = (score, index)
+    if best is None:
+        return None
+    score, first = best
+    last = first
+    name = _strip_registration(texts[first])
+    # "POPULAR BOOK" / "CO. (M) SDN BHD": a row that is mostly a legal suffix completes
+    # the row above it.
+    suffix = COMPANY_SUFFIX.search(name)
+    if (
+        suffix is not None
+        and first > 0
+        and len(name[: suffix.start()].split()) <= 2
+        and _is_name_like(texts[first - 1])
+        and not COMPANY_SUFFIX.search(texts[first - 1])
+        and not ADDRESS_HINT.search(texts[first - 1])
+        and _letters(texts[first - 1]) >= 4
+        and sum(ch.islower() for ch in texts[first - 1]) != _letters(texts[first - 1])
+    ):
+        first -= 1
+        name = _strip_registration(texts[first]) + " " + name
+    # "HOME MASTER HARDWARE &" / "ELECTRICAL", "ENTERPRISE (SETIA" / "ALAM) SDN BHD".
+    elif last + 1 < len(rows) and _is_name_like(texts[last + 1]):
+        following = _strip_registration(texts[last + 1])
+        dangling = name.endswith(("&", "-", ",", " AND", " and")) or name.count("(") > name.count(
+            ")"
+        )
+        suffix_next = (
+            COMPANY_SUFFIX.search(following) is not None
+            and COMPANY_SUFFIX.search(name) is None
+            and len(following.split()) <= 4
+            and not ADDRESS_HINT.search(following)
+        )
+        if dangling or suffix_next:
+            last += 1
+            name = name + " " + following
+    confidence = max(0.2, min(0.95, 0.45 + score * 0.3))
+    confidence *= sum(rows[i].confidence for i in range(first, last + 1)) / (last - first + 1)
+    return Found(value=clean(name), confidence=confidence, first_row=first, last_row=last)
+
+
+def find_address(rows: list[Row], merchant: Found | None) -> Found | None:
+    """The street address: the address-like rows right below the name."""
+    texts = [row.text for row in rows]
+    start = 0 if merchant is None else merchant.last_row + 1
+    parts: list[str] = []
+    used: list[int] = []
+    skipped = 0
+    for index in range(start, min(len(rows), start + 8)):
+        text = texts[index].strip()
+        reg_free = _strip_registration(text)
+        if not reg_free or _letters(reg_free) + sum(ch.isdigit() for ch in reg_free) < 2:
+            continue  # a registration number alone
+        contact = CONTACT.search(reg_free)
+        if contact is not None:
+            before = clean(reg_free[: contact.start()])
+            if parts and before and ADDRESS_HINT.search(before) and len(before) > 4:
+                parts.append(before)
+                used.append(index)
+            if parts:
+                break
+            continue
+        if DOC_TITLE.match(reg_free) or TOTAL.search(reg_free):
+            if parts:
+                break
+            continue
+        dated = find_dates(reg_free) or find_times(reg_free) or DATE_LABEL.search(reg_free)
+        if dated:
+            if parts:
+                break
+            continue
+        if find_amounts(reg_free) and not ADDRESS_HINT.search(reg_free):
+            break
+        if not parts and not ADDRESS_HINT.search(reg_free):
+            skipped += 1  # a second name row (branch, "formerly known as") before the address
+            if skipped > 3:
+                break
+            continue
+        parts.append(reg_free)
+        used.append(index)
+    if not parts:
+        return None
+    confidence = 0.8 * sum(rows[i].confidence for i in used) / len(used)
+    return Found(
+        value=clean(" ".join(parts)), confidence=confidence, first_row=used[0], last_row=used[-1]
+    )
