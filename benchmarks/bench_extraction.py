@@ -62,6 +62,8 @@ def norm_total(value: object) -> Decimal | None:
 def norm_date(value: str) -> str | None:
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         return value
+    if re.fullmatch(r"(?:19|20)\d{6}", value.strip()):  # 20180304
+        return f"{value[:4]}-{value[4:6]}-{value[6:8]}"
     found = find_dates(value)
     return found[0].iso if found else None
 
@@ -153,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         engine = get_engine(name)
         hits = dict.fromkeys(FIELDS, 0)
         base_hits = dict.fromkeys(FIELDS, 0)
+        counted = dict.fromkeys(FIELDS, 0)
         seconds = 0.0
         for record in records:
             image = args.dataset / record["image"]
@@ -175,6 +178,9 @@ def main(argv: list[str] | None = None) -> int:
             seconds += output.seconds + time.perf_counter() - started
             want, got, base = truth(record), predicted(result), naive(output)
             for field in FIELDS:
+                if want[field] in (None, ""):
+                    continue  # no usable ground truth for this field
+                counted[field] += 1
                 hits[field] += got[field] == want[field]
                 base_hits[field] += base[field] == want[field]
                 if args.show_misses and got[field] != want[field]:
@@ -182,9 +188,13 @@ def main(argv: list[str] | None = None) -> int:
         count = len(records)
         print(f"engine {name} {engine.version}: {count} receipts, {seconds / count:.2f} s/receipt")
         for field in FIELDS:
-            share, base_share = hits[field] / count, base_hits[field] / count
+            share = hits[field] / max(counted[field], 1)
+            base_share = base_hits[field] / max(counted[field], 1)
             ratio = share / base_share if base_share else float("inf")
-            print(f"  {field:8s} {share:6.1%}   baseline {base_share:6.1%}   ratio {ratio:5.2f}x")
+            print(
+                f"  {field:8s} {share:6.1%} of {counted[field]:3d}   "
+                f"baseline {base_share:6.1%}   ratio {ratio:5.2f}x"
+            )
     return 0
 
 

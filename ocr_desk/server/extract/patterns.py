@@ -19,6 +19,7 @@ __all__ = [
     "DUE_LABEL",
     "INVOICE_NO",
     "NOT_TAX",
+    "OTHER_DATE",
     "NOT_TOTAL",
     "PAYMENT",
     "REGISTRATION",
@@ -94,6 +95,10 @@ SUMMARY = re.compile(
     re.IGNORECASE,
 )
 DATE_LABEL = words(r"date", r"dated", r"tarikh", r"datum", r"fecha", r"dt", r"bizdate")
+OTHER_DATE = words(
+    r"exp(?:iry|ires|\.)?", r"valid(?:\s*(?:until|thru|till))?", r"closed", r"printed",
+    r"birth", r"dob", r"since", r"from", r"member\s*since", r"best\s*before",
+)  # fmt: skip
 DUE_LABEL = words(r"due\s*date", r"payment\s*due", r"due\s*by", r"due\s*on", r"pay\s*by")
 INVOICE_NO = re.compile(
     r"(?:invoice|inv|bill|receipt|doc(?:ument)?|rcpt)\s*(?:no\.?|number|num|#|id)\s*[:#.]?\s*"

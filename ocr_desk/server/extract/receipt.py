@@ -18,6 +18,7 @@ from ocr_desk.server.extract.patterns import (
     DATE_LABEL,
     DUE_LABEL,
     INVOICE_NO,
+    OTHER_DATE,
     PAYMENT,
     SUBTOTAL,
     TAX,
@@ -139,23 +140,35 @@ class _Reader:
         return min(len(self.rows), 12)
 
     def _date(self) -> ExtractedField | None:
+        """The document date: labelled, printed with a time, not an expiry or due date."""
         month_first = month_first_for(self.currency)
         best: tuple[float, str, float] | None = None
         for index, text in enumerate(self.texts):
             for match in find_dates(text, month_first=month_first):
                 score = 1.0
-                if DATE_LABEL.search(text[: match.start]) or (
-                    index > 0 and DATE_LABEL.search(self.texts[index - 1])
+                before, after = text[: match.start], text[match.end :]
+                if DATE_LABEL.search(before) or (
+                    index > 0
+                    and DATE_LABEL.search(self.texts[index - 1])
+                    and not find_dates(self.texts[index - 1])
                 ):
                     score += 1.0
-                if DUE_LABEL.search(text):
+                if find_times(after[:16]) or find_times(before[-14:]):
+                    score += 0.6
+                if DUE_LABEL.search(text) or OTHER_DATE.search(before):
                     score -= 1.5
+                if re.search(r"[A-Za-z]$", before):
+                    score -= 1.0  # part of a product code ("CK11-22-31")
                 if not match.certain:
                     score -= 0.2
+                if match.compact:
+                    score -= 0.5
                 score -= index * 0.01
                 if best is None or score > best[0]:
-                    confidence = (0.9 if match.certain else 0.7) * self.rows[index].confidence
-                    best = (score, match.iso, confidence)
+                    certainty = 0.9 if match.certain else 0.7
+                    if score < 1.0:
+                        certainty -= 0.2
+                    best = (score, match.iso, certainty * self.rows[index].confidence)
         if best is None:
             return None
         return ExtractedField(value=best[1], confidence=best[2])

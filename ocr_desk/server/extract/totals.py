@@ -28,6 +28,7 @@ from ocr_desk.server.extract.values import find_amounts
 __all__ = ["Amount", "Totals", "find_totals"]
 
 _CENT = Decimal("0.01")
+_SPACED = re.compile(r"(?<![\d.,])(?P<int>\d{1,6}) (?P<dec>\d{2})\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,16 +56,21 @@ class _Block:
         self.rows = rows
         self.texts = [row.text for row in rows]
         self.end = len(rows)
+        seen_total = False
         for index, text in enumerate(self.texts):
-            if index > len(rows) // 3 and SUMMARY.search(text):
+            if seen_total and SUMMARY.search(text):
                 self.end = index
                 break
+            seen_total = seen_total or (TOTAL.search(text) is not None and bool(find_amounts(text)))
 
     def labelled(self, index: int, match: re.Match[str]) -> Decimal | None:
         """The amount a label refers to: right of it on its row, else alone on the next row."""
         after = _amounts_after(self.texts[index], match.end())
         if after:
             return after[-1]
+        spaced = _SPACED.search(self.texts[index], match.end())
+        if spaced:  # "GRAND TOTAL 10 00": the decimal point lost on thermal paper
+            return Decimal(f"{spaced['int']}.{spaced['dec']}")
         if index + 1 < self.end:
             following = self.texts[index + 1]
             if not re.search(r"[A-Za-z]{3,}", following):
@@ -131,8 +137,14 @@ def find_totals(rows: list[Row]) -> Totals:
             score -= 0.5  # "Total: 4.60 0.28": a table row, not the total
         vote(value, score, index)
         for rounding, r_index in roundings:
-            if 0 <= r_index - index <= 3:
-                vote((value + rounding).quantize(_CENT), score + 0.3, r_index)
+            rounded = (value + rounding).quantize(_CENT)
+            # The rounded amount counts only if the receipt prints it below the rounding.
+            printed_below = any(
+                rounded in _amounts_after(block.texts[i], 0)
+                for i in range(r_index + 1, min(r_index + 4, block.end))
+            )
+            if 0 < r_index - index <= 3 and printed_below:
+                vote(rounded, score + 0.3, r_index)
     # The receipt's own arithmetic: paid - change, subtotal + tax (+ rounding).
     paid = [
         (value, index)
@@ -143,16 +155,23 @@ def find_totals(rows: list[Row]) -> Totals:
         (value, index)
         for value, index in block.first_labelled(re.compile(r"change|baki", re.IGNORECASE), None)
     ]
-    derived: list[Decimal] = []
+    tendered: set[Decimal] = set()
     if paid and change:
-        derived.append(paid[0][0] - change[0][0])
+        tendered.add(paid[0][0] - change[0][0])
+    summed: set[Decimal] = set()
     if subtotals and taxes:
         base = subtotals[0][0] + taxes[-1][0]
-        derived.append(base)
-        derived.extend(base + rounding for rounding, _ in roundings)
-    for value in derived:
+        summed.add(base)
+        summed.update(base + rounding for rounding, _ in roundings)
+    for value in tendered | summed:
         if value in candidates:
             candidates[value] += 0.6
+    derived = sorted(tendered & summed)
+    if derived and derived[0] > 0 and derived[0] not in candidates:
+        # Paid minus change and subtotal plus tax agree on an amount no total label
+        # shows: the label's amount was misread.
+        candidates[derived[0]] = max(candidates.values(), default=2.0) + 0.1
+        rows_of[derived[0]] = block.end - 1
     total: Amount | None = None
     if candidates:
         best = max(candidates, key=lambda v: (candidates[v], rows_of[v]))
@@ -160,9 +179,8 @@ def find_totals(rows: list[Row]) -> Totals:
         confidence = min(0.97, 0.45 + 0.15 * candidates[best]) * row.confidence
         total = Amount(best, confidence, rows_of[best])
     else:
-        agreeing = [v for v in derived if v > 0 and derived.count(v) >= 2]
-        if agreeing:
-            total = Amount(agreeing[0], 0.6, block.end - 1)
+        if tendered and subtotals and min(tendered) > 0 and min(tendered) == subtotals[0][0]:
+            total = Amount(min(tendered), 0.6, block.end - 1)
         else:
             amounts = [
                 (value, index)
