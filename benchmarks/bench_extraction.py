@@ -156,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         hits = dict.fromkeys(FIELDS, 0)
         base_hits = dict.fromkeys(FIELDS, 0)
         counted = dict.fromkeys(FIELDS, 0)
+        spaceless = dict.fromkeys(("company", "address"), 0)
         seconds = 0.0
         for record in records:
             image = args.dataset / record["image"]
@@ -182,6 +183,10 @@ def main(argv: list[str] | None = None) -> int:
                     continue  # no usable ground truth for this field
                 counted[field] += 1
                 hits[field] += got[field] == want[field]
+                if field in spaceless:
+                    spaceless[field] += str(got[field]).replace(" ", "") == str(
+                        want[field]
+                    ).replace(" ", "")
                 base_hits[field] += base[field] == want[field]
                 if args.show_misses and got[field] != want[field]:
                     print(f"  {record['id']} {field}: got {got[field]!r} want {want[field]!r}")
@@ -195,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"  {field:8s} {share:6.1%} of {counted[field]:3d}   "
                 f"baseline {base_share:6.1%}   ratio {ratio:5.2f}x"
             )
+        for field, matched in spaceless.items():
+            share = matched / max(counted[field], 1)
+            print(f"  {field:8s} {share:6.1%} ignoring all spaces (OCR spacing around , . &)")
     return 0
 
 

@@ -9,6 +9,7 @@ above it (a handwritten note, a store code) are passed over.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from ocr_desk.server.extract.layout import Row
@@ -38,12 +39,34 @@ class Found:
 
 
 def clean(text: str) -> str:
-    text = re.sub(r"\s+", " ", text).strip(" :;|_-")
-    return text
+    """Printable text: compatibility forms folded (full-width brackets), spaces collapsed."""
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"\s+", " ", text).strip(" |")
+
+
+def clean_name(text: str) -> str:
+    """A business name without bullets, stray marks and a dangling separator."""
+    text = clean(text)
+    text = re.sub(r"(?<=\w) &(?=[A-Za-z]{2})", " & ", text)  # "STATIONERY &BOOKS"
+    text = re.sub(r"^[^\w(]+", "", text)  # bullets and stars before a name
+    # Legal suffixes as printed, whatever the OCR made of them ("SON BHD", "BHHD").
+    text = re.sub(r"(?i)[-\s]*\bS[DO0]N\.?\s?BH+D\b", " SDN BHD", text)
+    text = re.sub(r"(?i)(?<=SDN )BH+D\b|\bBHHD\b", "BHD", text)
+    text = re.sub(r"[^\w.)\]]+$", "", text)
+    return text.strip(" :;|_-")
 
 
 def _strip_registration(text: str) -> str:
     return clean(REGISTRATION.sub(" ", text))
+
+
+_LABEL = re.compile(r"^\s*(?!no\b)[A-Za-z][A-Za-z .\-]{1,24}(?:no\.?|#)?\s*:", re.IGNORECASE)
+_OWNER = re.compile(r"^\s*[A-Za-z ]{3,20}\s*:\s*")
+
+
+def _name_words(text: str) -> int:
+    """Words of a name, leaving out initials and "CO." / "(M)" style tokens."""
+    return sum(1 for word in text.split() if not re.fullmatch(r"\(?\w\)?\.?|co\.?", word, re.I))
 
 
 def _letters(text: str) -> int:
@@ -68,7 +91,7 @@ def _row_score(rows: list[Row], texts: list[str], index: int, median_height: flo
     if COMPANY_SUFFIX.search(text):
         score += 0.8
     elif COMPANY_HINT.search(text):
-        score += 0.35
+        score += 0.1
     if ADDRESS_HINT.search(text) and not COMPANY_SUFFIX.search(text):
         score -= 0.7
     if letters and sum(ch.islower() for ch in text) == letters:
@@ -104,10 +127,14 @@ def find_merchant(rows: list[Row]) -> Found | None:
     # "POPULAR BOOK" / "CO. (M) SDN BHD": a row that is mostly a legal suffix completes
     # the row above it.
     suffix = COMPANY_SUFFIX.search(name)
+    owner = _OWNER.match(name)
+    if owner is not None and suffix is not None and suffix.start() > owner.end():
+        name = name[owner.end() :]  # "Owned by: X SDN BHD" names the company
+        suffix = COMPANY_SUFFIX.search(name)
     if (
         suffix is not None
         and first > 0
-        and len(name[: suffix.start()].split()) <= 2
+        and _name_words(name[: suffix.start()]) <= 1
         and _is_name_like(texts[first - 1])
         and not COMPANY_SUFFIX.search(texts[first - 1])
         and not ADDRESS_HINT.search(texts[first - 1])
@@ -133,7 +160,7 @@ def find_merchant(rows: list[Row]) -> Found | None:
             name = name + " " + following
     confidence = max(0.2, min(0.95, 0.45 + score * 0.3))
     confidence *= sum(rows[i].confidence for i in range(first, last + 1)) / (last - first + 1)
-    return Found(value=clean(name), confidence=confidence, first_row=first, last_row=last)
+    return Found(value=clean_name(name), confidence=confidence, first_row=first, last_row=last)
 
 
 def find_address(rows: list[Row], merchant: Found | None) -> Found | None:
@@ -144,10 +171,22 @@ def find_address(rows: list[Row], merchant: Found | None) -> Found | None:
     used: list[int] = []
     skipped = 0
     for index in range(start, min(len(rows), start + 8)):
-        text = texts[index].strip()
+        text = clean(texts[index])
         reg_free = _strip_registration(text)
         if not reg_free or _letters(reg_free) + sum(ch.isdigit() for ch in reg_free) < 2:
             continue  # a registration number alone
+        if _letters(reg_free) == 0 and sum(ch.isdigit() for ch in reg_free) >= 8:
+            if parts:
+                break  # a tax or company number printed alone ends the address
+            continue
+        label = _LABEL.match(reg_free)
+        if label is not None and not ADDRESS_HINT.search(
+            re.sub(r"(?i)\bno\b\.?", " ", label.group(0))
+        ):
+            if parts:
+                break  # "Document No :", "ROC NO.:": past the address
+            continue
+        reg_free = text if not REGISTRATION.fullmatch(text.strip("() ")) else reg_free
         contact = CONTACT.search(reg_free)
         if contact is not None:
             before = clean(reg_free[: contact.start()])

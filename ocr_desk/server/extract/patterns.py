@@ -122,7 +122,8 @@ CONTACT = re.compile(
     r"\b(?:tel|telephone|phone|fax|ph|mobile|h/?p|email|e-mail|www|http|"
     r"gst\s*(?:reg|id|no)|co\.?\s*(?:reg|no)|company\s*(?:reg|no)|roc|reg\.?\s*no|"
     r"vat\s*(?:reg|no)|abn|ein|tin|sst\s*(?:id|no))\s*[:.#]|\b[tf]\s*:|"
-    r"\b(?:tel|telephone|phone|fax|email|gst\s*(?:reg|id|no)|vat\s*(?:reg|no)|website)\b|"
+    r"\b(?:tel|telephone|phone|fax|email|gst\s*(?:reg|id|no)|vat\s*(?:reg|no)|website|"
+    r"care\s*line|hotline|customer\s*service|company\s*(?:reg|no)|co\.?\s*-?\s*reg)|"
     r"@|\b[\w-]+\.(?:com|net|org|my|sg|co\.uk|de)\b|\b\d{2,4}[- ]\d{3,4}[- ]?\d{3,4}\b",
     re.IGNORECASE,
 )
