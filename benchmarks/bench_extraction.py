@@ -143,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=None)
     parser.add_argument("--currency", default="MYR", help="the data set's default currency")
     parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument(
+        "--option", action="append", default=[], help="engine option KEY=INT, e.g. threads=2"
+    )
     args = parser.parse_args(argv)
     manifest = args.dataset / "manifest.jsonl"
     if not manifest.exists():
@@ -152,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.limit:
         records = records[: args.limit]
     for name in args.engine.split(","):
-        engine = get_engine(name)
+        options = {key: int(value) for key, value in (o.split("=", 1) for o in args.option)}
+        engine = get_engine(name, **options)
         hits = dict.fromkeys(FIELDS, 0)
         base_hits = dict.fromkeys(FIELDS, 0)
         counted = dict.fromkeys(FIELDS, 0)

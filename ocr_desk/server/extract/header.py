@@ -64,6 +64,14 @@ _LABEL = re.compile(r"^\s*(?!no\b)[A-Za-z][A-Za-z .\-]{1,24}(?:no\.?|#)?\s*:", r
 _OWNER = re.compile(r"^\s*[A-Za-z ]{3,20}\s*:\s*")
 
 
+def _dangling(name: str) -> bool:
+    """A name that goes on in the next row: ends with "&", "-", "," or an open bracket."""
+    stripped = name.rstrip()
+    return stripped.endswith(("&", "-", ",", " AND", " and")) or stripped.count(
+        "("
+    ) > stripped.count(")")
+
+
 def _name_words(text: str) -> int:
     """Words of a name, leaving out initials and "CO." / "(M)" style tokens."""
     return sum(1 for word in text.split() if not re.fullmatch(r"\(?\w\)?\.?|co\.?", word, re.I))
@@ -143,21 +151,24 @@ def find_merchant(rows: list[Row]) -> Found | None:
     ):
         first -= 1
         name = _strip_registration(texts[first]) + " " + name
-    # "HOME MASTER HARDWARE &" / "ELECTRICAL", "ENTERPRISE (SETIA" / "ALAM) SDN BHD".
-    elif last + 1 < len(rows) and _is_name_like(texts[last + 1]):
-        following = _strip_registration(texts[last + 1])
-        dangling = name.endswith(("&", "-", ",", " AND", " and")) or name.count("(") > name.count(
-            ")"
-        )
-        suffix_next = (
-            COMPANY_SUFFIX.search(following) is not None
-            and COMPANY_SUFFIX.search(name) is None
-            and len(following.split()) <= 4
-            and not ADDRESS_HINT.search(following)
-        )
-        if dangling or suffix_next:
-            last += 1
-            name = name + " " + following
+    # "HOME MASTER HARDWARE &" / "ELECTRICAL"; "AIK HUAT HARDWARE" / "ENTERPRISE (SETIA" /
+    # "ALAM) SDN BHD": a name left open, or whose legal suffix follows within two rows.
+    elif COMPANY_SUFFIX.search(name) is None:
+        ahead: list[str] = []
+        for index in range(last + 1, min(last + 3, len(rows))):
+            following = clean_name(_strip_registration(texts[index]))
+            if not _is_name_like(texts[index]) or ADDRESS_HINT.search(following):
+                break
+            ahead.append(following)
+            has_suffix = COMPANY_SUFFIX.search(following) is not None
+            if has_suffix and len(following.split()) > 4:
+                break
+            if has_suffix or _dangling(name):
+                last = index
+                name = " ".join([name, *ahead])
+                ahead = []
+                if has_suffix or not _dangling(name):
+                    break
     confidence = max(0.2, min(0.95, 0.45 + score * 0.3))
     confidence *= sum(rows[i].confidence for i in range(first, last + 1)) / (last - first + 1)
     return Found(value=clean_name(name), confidence=confidence, first_row=first, last_row=last)
