@@ -41,7 +41,16 @@ def _rapidocr(**config: Any) -> OcrEngine:
     return RapidOcrEngine(**config)
 
 
-_FACTORIES: dict[str, Callable[..., OcrEngine]] = {"rapidocr": _rapidocr}
+def _tesseract(**config: Any) -> OcrEngine:
+    from ocr_desk.server.ocr.tesseract import TesseractEngine
+
+    return TesseractEngine(**config)
+
+
+_FACTORIES: dict[str, Callable[..., OcrEngine]] = {
+    "rapidocr": _rapidocr,
+    "tesseract": _tesseract,
+}
 
 ENGINE_NAMES = tuple(_FACTORIES)
 
