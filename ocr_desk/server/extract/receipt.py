@@ -53,7 +53,7 @@ def extract(
     ``receipt`` and ``invoice`` jobs get merchant, address, date, time, amounts,
     currency and line items (invoices also number, due date and vendor);
     ``handwritten`` jobs get the text only. Fields an engine read itself (a vision
-    LLM) are kept where the layout rules found nothing better.
+    LLM) win over the layout rules, which fill in what the engine left out.
     """
     if job_type not in JOB_TYPES:
         raise ValueError(f"Unknown job type {job_type!r}; use one of {', '.join(JOB_TYPES)}.")
@@ -74,11 +74,10 @@ def extract(
         fields = reader.fields(invoice=job_type == "invoice")
         items = reader.line_items()
     if output.fields is not None:
-        for name, found in output.fields.fields.items():
-            mine = fields.get(name)
-            if mine is None or mine.confidence < found.confidence:
-                fields[name] = found
-        if not items:
+        # An engine that reads the fields itself (a vision LLM) sees the whole image:
+        # its values win, the layout rules fill in what it left out.
+        fields.update(output.fields.fields)
+        if output.fields.line_items:
             items = output.fields.line_items
     return ReceiptResult(
         fields=fields,

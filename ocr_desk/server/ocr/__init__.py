@@ -47,9 +47,16 @@ def _tesseract(**config: Any) -> OcrEngine:
     return TesseractEngine(**config)
 
 
+def _llm(**config: Any) -> OcrEngine:
+    from ocr_desk.server.ocr.llm import VisionLlmEngine
+
+    return VisionLlmEngine(**config)
+
+
 _FACTORIES: dict[str, Callable[..., OcrEngine]] = {
     "rapidocr": _rapidocr,
     "tesseract": _tesseract,
+    "llm": _llm,
 }
 
 ENGINE_NAMES = tuple(_FACTORIES)
