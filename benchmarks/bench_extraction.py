@@ -154,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     records = [json.loads(line) for line in manifest.read_text().splitlines() if line.strip()]
     if args.limit:
         records = records[: args.limit]
+    speeds: dict[str, float] = {}
     for name in args.engine.split(","):
         options = {key: int(value) for key, value in (o.split("=", 1) for o in args.option)}
         engine = get_engine(name, **options)
@@ -195,7 +196,12 @@ def main(argv: list[str] | None = None) -> int:
                 if args.show_misses and got[field] != want[field]:
                     print(f"  {record['id']} {field}: got {got[field]!r} want {want[field]!r}")
         count = len(records)
-        print(f"engine {name} {engine.version}: {count} receipts, {seconds / count:.2f} s/receipt")
+        speeds[name] = seconds / count
+        first = next(iter(speeds))
+        print(
+            f"engine {name} {engine.version}: {count} receipts, {seconds / count:.2f} s/receipt"
+            f" ({speeds[first] / speeds[name]:.2f}x the speed of {first})"
+        )
         for field in FIELDS:
             share = hits[field] / max(counted[field], 1)
             base_share = base_hits[field] / max(counted[field], 1)
