@@ -12,7 +12,9 @@ import os
 import shutil
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from PIL import Image
 
 from ocr_desk.server.ocr.base import (
     EngineError,
@@ -21,9 +23,6 @@ from ocr_desk.server.ocr.base import (
     OcrOutput,
     TransientEngineError,
 )
-
-if TYPE_CHECKING:
-    from PIL import Image
 
 __all__ = ["TesseractEngine"]
 
@@ -52,12 +51,15 @@ class TesseractEngine:
         self,
         *,
         lang: str = "eng",
-        psm: int = 4,
+        psm: int = 6,
         timeout: float = 60.0,
         binary: str = "",
         threads: int = 1,
+        upscale_below: int = 0,
     ) -> None:
-        """``psm`` 4 reads one column of lines of varying size, as receipts print."""
+        """``psm`` 6 reads the page as one block of text lines; ``upscale_below``: pages
+        whose longer side is shorter are enlarged 2x first (0: never)."""
+        self.upscale_below = upscale_below
         self.lang = lang
         self.psm = psm
         self.timeout = timeout
@@ -113,6 +115,8 @@ class TesseractEngine:
         started = time.perf_counter()
         for index, page in enumerate(pages):
             try:
+                if max(page.size) < self.upscale_below:
+                    page = page.resize((page.width * 2, page.height * 2), Image.Resampling.LANCZOS)
                 with _CALLS:
                     data = self._module().image_to_data(
                         page,
