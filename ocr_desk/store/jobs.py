@@ -21,6 +21,7 @@ from ocr_desk.core import (
     JobType,
     check_transition,
     format_ts,
+    parse_ts,
 )
 
 from .database import Store
@@ -161,6 +162,8 @@ class JobRepository:
         """Insert a ``queued`` job and its first event."""
         job_id = job_id or new_id()
         ts = format_ts(at)
+        meta = dict(metadata or {})
+        kind = JobType(job_type)
         self._store.conn.execute(
             "INSERT INTO ocr_jobs (id, company_id, media_asset_id, job_type, status, metadata,"
             " created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)",
@@ -168,14 +171,23 @@ class JobRepository:
                 job_id,
                 self.company_id,
                 media_asset_id,
-                JobType(job_type).value,
-                json.dumps(dict(metadata or {}), sort_keys=True, default=str),
+                kind.value,
+                json.dumps(meta, sort_keys=True, default=str),
                 ts,
                 ts,
             ),
         )
         self._event(job_id, None, JobStatus.QUEUED, ts, reason)
-        return self.get(job_id)
+        return Job(
+            id=job_id,
+            company_id=self.company_id,
+            media_asset_id=media_asset_id,
+            job_type=kind,
+            status=JobStatus.QUEUED,
+            metadata=meta,
+            created_at=parse_ts(ts),
+            updated_at=parse_ts(ts),
+        )
 
     def transition(
         self,

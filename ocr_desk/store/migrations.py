@@ -99,13 +99,12 @@ def _v1_initial(conn: sqlite3.Connection) -> None:
         -- statuses by (company, status), completed-in-24h by its completed_at range.
         CREATE INDEX ocr_jobs_status ON ocr_jobs (company_id, status, completed_at);
         CREATE INDEX ocr_jobs_media ON ocr_jobs (media_asset_id);
-        CREATE INDEX ocr_jobs_updated ON ocr_jobs (company_id, updated_at);
         CREATE INDEX ocr_jobs_created ON ocr_jobs (company_id, created_at);
         CREATE UNIQUE INDEX ocr_jobs_remote ON ocr_jobs (company_id, remote_id)
             WHERE remote_id IS NOT NULL;
 
         CREATE TABLE job_events (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            id INTEGER PRIMARY KEY,
             job_id TEXT NOT NULL REFERENCES ocr_jobs (id) ON DELETE CASCADE,
             company_id TEXT NOT NULL,
             at TEXT NOT NULL,
@@ -116,8 +115,9 @@ def _v1_initial(conn: sqlite3.Connection) -> None:
         CREATE INDEX job_events_job ON job_events (job_id, id);
 
         -- No foreign keys here on purpose: a 'delete_media' row must outlive its asset.
+        -- seq orders the rows (new rows always get a seq above every row present).
         CREATE TABLE outbox (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            seq INTEGER PRIMARY KEY,
             id TEXT NOT NULL UNIQUE,
             company_id TEXT NOT NULL,
             op TEXT NOT NULL,
@@ -130,10 +130,9 @@ def _v1_initial(conn: sqlite3.Connection) -> None:
             last_error TEXT
         );
         CREATE INDEX outbox_job ON outbox (company_id, job_id);
-        CREATE INDEX outbox_media ON outbox (company_id, media_asset_id);
 
         CREATE TABLE cost_entries (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            id INTEGER PRIMARY KEY,
             company_id TEXT NOT NULL,
             job_id TEXT REFERENCES ocr_jobs (id) ON DELETE SET NULL,
             amount TEXT NOT NULL,

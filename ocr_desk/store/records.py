@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -23,10 +26,17 @@ __all__ = [
 
 
 def new_id() -> str:
-    """A random, globally unique id (also used as the outbox row's Idempotency-Key)."""
-    import uuid
+    """A globally unique, time-ordered id (UUID version 7 layout).
 
-    return str(uuid.uuid4())
+    Also the outbox row's Idempotency-Key. Time order keeps inserts at the right
+    edge of each B-tree index instead of scattering them over random pages.
+    """
+    millis = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (millis & 0xFFFF_FFFF_FFFF) << 80 | rand & ((1 << 80) - 1)
+    value = value & ~(0xF << 76) | 0x7 << 76  # version 7
+    value = value & ~(0x3 << 62) | 0x2 << 62  # RFC 4122 variant
+    return str(uuid.UUID(int=value))
 
 
 def _ts(value: str | None) -> datetime | None:
