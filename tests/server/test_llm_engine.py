@@ -219,3 +219,13 @@ def test_key_from_the_environment(endpoint: FakeEndpoint, monkeypatch: pytest.Mo
     engine = get_engine("llm", url=endpoint.url, model="m")
     engine.recognize([render(grocery_receipt())])
     assert endpoint.headers[0]["Authorization"] == "Bearer sk-env"
+
+
+def test_a_server_without_json_mode_is_asked_again_without_it(endpoint: FakeEndpoint) -> None:
+    refusal = {"error": {"message": "response_format is not supported by this model"}}
+    endpoint.replies.append(Reply(400, refusal))
+    output = _engine(endpoint).recognize([render(grocery_receipt())])
+    assert "response_format" in endpoint.requests[0]
+    assert "response_format" not in endpoint.requests[1]
+    assert output.fields is not None
+    assert output.fields.value("total") == Decimal("10.12")

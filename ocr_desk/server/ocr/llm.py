@@ -189,7 +189,15 @@ class VisionLlmEngine:
 
     def recognize(self, pages: list[Image.Image]) -> OcrOutput:
         started = time.perf_counter()
-        data = self._post(self._request(pages))
+        body = self._request(pages)
+        try:
+            data = self._post(body)
+        except EngineError as exc:
+            # Some OpenAI-compatible servers refuse response_format: ask once without it.
+            if type(exc) is not EngineError or "response_format" not in exc.message:
+                raise
+            body.pop("response_format")
+            data = self._post(body)
         content, finish = _message(data)
         if finish == "length":
             raise EngineError(
