@@ -139,18 +139,30 @@ def find_merchant(rows: list[Row]) -> Found | None:
     if owner is not None and suffix is not None and suffix.start() > owner.end():
         name = name[owner.end() :]  # "Owned by: X SDN BHD" names the company
         suffix = COMPANY_SUFFIX.search(name)
+
+    def joins_above(index: int) -> bool:
+        above = texts[index]
+        return (
+            _is_name_like(above)
+            and not COMPANY_SUFFIX.search(above)
+            and not ADDRESS_HINT.search(above)
+            and _letters(above) >= 4
+            and sum(ch.islower() for ch in above) != _letters(above)
+        )
+
     if (
         suffix is not None
         and first > 0
-        and _name_words(name[: suffix.start()]) <= 1
-        and _is_name_like(texts[first - 1])
-        and not COMPANY_SUFFIX.search(texts[first - 1])
-        and not ADDRESS_HINT.search(texts[first - 1])
-        and _letters(texts[first - 1]) >= 4
-        and sum(ch.islower() for ch in texts[first - 1]) != _letters(texts[first - 1])
+        and (_name_words(name[: suffix.start()]) <= 1 or name.count(")") > name.count("("))
+        and joins_above(first - 1)
     ):
         first -= 1
         name = _strip_registration(texts[first]) + " " + name
+        # "AIK HUAT HARDWARE" / "ENTERPRISE (SETIA" / "ALAM) SDN BHD": an open bracket
+        # above still belongs to the name, and so does the row above it.
+        if _dangling(_strip_registration(texts[first])) and first > 0 and joins_above(first - 1):
+            first -= 1
+            name = _strip_registration(texts[first]) + " " + name
     # "HOME MASTER HARDWARE &" / "ELECTRICAL"; "AIK HUAT HARDWARE" / "ENTERPRISE (SETIA" /
     # "ALAM) SDN BHD": a name left open, or whose legal suffix follows within two rows.
     elif COMPANY_SUFFIX.search(name) is None:
