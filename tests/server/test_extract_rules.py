@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ocr_desk.core import ExtractedField, ReceiptResult
 from ocr_desk.server.extract import EXTRACTOR_VERSION, extract
@@ -257,3 +259,30 @@ def test_product_codes_and_expiry_dates_are_not_the_date() -> None:
         [("Total", 10), ("3.00", 400)],
     )
     assert result.value("date") == "2018-01-03"  # month first: the default currency is USD
+
+
+_TEXT = st.text(
+    alphabet=st.sampled_from("0123456789.,:/-$€RMTOTALDatexcl() &%@#\nabcSDNBHD "), max_size=40
+)
+_COORD = st.floats(min_value=-50, max_value=3000, allow_nan=False)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(_TEXT, _COORD, _COORD, _COORD, _COORD, st.floats(0, 1)), max_size=25),
+    st.sampled_from(["receipt", "invoice", "handwritten"]),
+)
+def test_extraction_never_crashes_on_odd_lines(
+    raw: list[tuple[str, float, float, float, float, float]], job_type: str
+) -> None:
+    lines = tuple(
+        OcrLine(text=text, confidence=conf, box=((x0, y0), (x1, y0), (x1, y1), (x0, y1)))
+        for text, x0, y0, x1, y1, conf in raw
+    )
+    output = OcrOutput(lines=lines, engine="fuzz", engine_version="0", seconds=0.0)
+    result = extract(output, job_type=job_type)
+    for name in ("total", "subtotal", "tax"):
+        value = result.value(name)
+        assert value is None or isinstance(value, Decimal)
+    assert all(0 <= f.confidence <= 1 for f in result.fields.values())
+    assert ReceiptResult.from_dict(result.to_dict()).fields.keys() == result.fields.keys()
