@@ -41,6 +41,9 @@ class Found:
 def clean(text: str) -> str:
     """Printable text: compatibility forms folded (full-width brackets), spaces collapsed."""
     text = unicodedata.normalize("NFKC", text)
+    # Printed names and addresses set brackets off with spaces: "MOTOR (SUNGAI RENGIT) SDN".
+    text = re.sub(r"(?<=[\w.])\((?=\w)", " (", text)
+    text = re.sub(r"(?<=\w)\)(?=\w)", ") ", text)
     return re.sub(r"\s+", " ", text).strip(" |")
 
 
@@ -50,8 +53,9 @@ def clean_name(text: str) -> str:
     text = re.sub(r"(?<=\w) &(?=[A-Za-z]{2})", " & ", text)  # "STATIONERY &BOOKS"
     text = re.sub(r"^[^\w(]+", "", text)  # bullets and stars before a name
     # Legal suffixes as printed, whatever the OCR made of them ("SON BHD", "BHHD").
-    text = re.sub(r"(?i)[-\s]*\bS[DO0]N\.?\s?BH+D\b", " SDN BHD", text)
-    text = re.sub(r"(?i)(?<=SDN )BH+D\b|\bBHHD\b", "BHD", text)
+    text = re.sub(r"(?i)\bS[O0]N(?=\.?\s?BH+D\b)", "SDN", text)
+    text = re.sub(r"(?i)(?<=\w)-(?=SDN\b)", " ", text)
+    text = re.sub(r"(?i)\bBHH+D\b", "BHD", text)
     text = re.sub(r"[^\w.)\]]+$", "", text)
     return text.strip(" :;|_-")
 
