@@ -56,6 +56,9 @@ def clean_name(text: str) -> str:
     text = re.sub(r"(?i)\bS[O0]N(?=\.?\s?BH+D\b)", "SDN", text)
     text = re.sub(r"(?i)(?<=\w)-(?=SDN\b)", " ", text)
     text = re.sub(r"(?i)\bBHH+D\b", "BHD", text)
+    # A full stop runs into the next word only on OCR: "SDN.BHD." is printed "SDN. BHD.".
+    text = re.sub(r"(?<=[A-Za-z]{2}\.)(?=[A-Za-z]{2,})(?!(?i:com|net|org|my)\b)", " ", text)
+    text = re.sub(r"(?<=\b[A-Za-z]\.)(?=[A-Za-z]{3,})(?!(?i:com|net|org|my)\b)", " ", text)
     text = re.sub(r"[^\w.)\]]+$", "", text)
     return text.strip(" :;|_-")
 
