@@ -239,14 +239,14 @@ def test_merchant_over_three_rows_and_address_up_to_the_phone() -> None:
         [("ENTERPRISE (SETIA", 10)],
         [("ALAM) SDN BHD", 10)],
         [("(822737-X)", 10)],
-        [("NO. 17-G, JALAN SETIA INDAH", 10)],
+        [("NO. 17-G, JALAN SETIA INDAH.", 10)],  # OCR read the comma as a full stop
         [("40170 SHAH ALAM,", 10)],
         [("TEL: 012-6651783", 10)],
         [("Document No : TD01167104", 10)],
         [("Date: 15/06/2017", 10)],
     )
     assert result.value("merchant") == "AIK HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD"
-    assert result.value("merchant_address") == "NO. 17-G, JALAN SETIA INDAH 40170 SHAH ALAM,"
+    assert result.value("merchant_address") == "NO. 17-G, JALAN SETIA INDAH, 40170 SHAH ALAM,"
     assert result.value("date") == "2017-06-15"
 
 

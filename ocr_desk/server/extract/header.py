@@ -193,6 +193,12 @@ def find_merchant(rows: list[Row]) -> Found | None:
     return Found(value=clean_name(name), confidence=confidence, first_row=first, last_row=last)
 
 
+def _address_commas(text: str) -> str:
+    """A full stop after a whole word inside an address is, on thermal paper read by OCR,
+    nearly always the comma that separates its parts ("TAMAN SENTOSA. JALAN KAPAR")."""
+    return re.sub(r"(?<=[A-Za-z]{4})\. (?=[A-Za-z0-9])", ", ", text)
+
+
 def find_address(rows: list[Row], merchant: Found | None) -> Found | None:
     """The street address: the address-like rows right below the name."""
     texts = [row.text for row in rows]
@@ -248,5 +254,8 @@ def find_address(rows: list[Row], merchant: Found | None) -> Found | None:
         return None
     confidence = 0.8 * sum(rows[i].confidence for i in used) / len(used)
     return Found(
-        value=clean(" ".join(parts)), confidence=confidence, first_row=used[0], last_row=used[-1]
+        value=_address_commas(clean(" ".join(parts))),
+        confidence=confidence,
+        first_row=used[0],
+        last_row=used[-1],
     )
