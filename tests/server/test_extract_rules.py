@@ -286,3 +286,23 @@ def test_extraction_never_crashes_on_odd_lines(
         assert value is None or isinstance(value, Decimal)
     assert all(0 <= f.confidence <= 1 for f in result.fields.values())
     assert ReceiptResult.from_dict(result.to_dict()).fields.keys() == result.fields.keys()
+
+
+@pytest.mark.parametrize("description_below", [False, True])
+def test_items_over_two_rows_take_their_description_from_the_right_side(
+    description_below: bool,
+) -> None:
+    items = [("SCHOOL BAG BLUE", "9555 1 80.91 80.91"), ("PENCIL CASE", "9556 2 3.50 7.00")]
+    rows: list[list[Piece]] = [[("KEDAI BUKU", 10)], [("Date: 25/12/2018", 10)]]
+    rows.append([("Item", 10), ("Qty", 200), ("Price", 300), ("Amount", 400)])
+    for description, numbers in items:
+        pair = [[(description, 10)], [(numbers, 10)]]
+        rows.extend(reversed(pair) if description_below else pair)
+    rows.append([("Cashier: ANNA", 10)])
+    rows.append([("TOTAL", 10), ("87.91", 400)])
+    result = _receipt(*rows)
+    found = [(i.description, i.quantity, i.amount) for i in result.line_items]
+    assert found == [
+        ("SCHOOL BAG BLUE", Decimal("1"), Decimal("80.91")),
+        ("PENCIL CASE", Decimal("2"), Decimal("7.00")),
+    ]

@@ -9,20 +9,16 @@ totals near the bottom. Every field gets a confidence from how it was found
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 from ocr_desk.core import ExtractedField, LineItem, ReceiptResult
-from ocr_desk.server.extract.header import clean, find_address, find_merchant
+from ocr_desk.server.extract.header import find_address, find_merchant
+from ocr_desk.server.extract.items import find_items
 from ocr_desk.server.extract.layout import Row, build_rows
 from ocr_desk.server.extract.patterns import (
     DATE_LABEL,
     DUE_LABEL,
     INVOICE_NO,
     OTHER_DATE,
-    PAYMENT,
-    SUBTOTAL,
-    TAX,
-    TOTAL,
 )
 from ocr_desk.server.extract.totals import find_totals
 from ocr_desk.server.extract.values import (
@@ -36,7 +32,7 @@ from ocr_desk.server.ocr.base import OcrOutput
 
 __all__ = ["EXTRACTOR_VERSION", "JOB_TYPES", "extract"]
 
-EXTRACTOR_VERSION = "1.3"
+EXTRACTOR_VERSION = "1.4"
 """Bumped whenever extraction changes, so stored results can be traced and re-run."""
 
 JOB_TYPES = ("receipt", "invoice", "handwritten")
@@ -132,11 +128,15 @@ class _Reader:
         return out
 
     def _header_end(self) -> int:
-        """Index of the first row past the merchant block: the first date or time."""
+        """Index of the first row past the merchant block: the first date or time, else
+        the first amount."""
         for index, text in enumerate(self.texts):
-            if index >= 2 and (find_dates(text) or find_times(text)):
+            if index >= 1 and (find_dates(text) or find_times(text)):
                 return index
-        return min(len(self.rows), 12)
+        for index, text in enumerate(self.texts):
+            if index >= 1 and find_amounts(text):
+                return index
+        return len(self.rows)
 
     def _date(self) -> ExtractedField | None:
         """The document date: labelled, printed with a time, not an expiry or due date."""
@@ -211,38 +211,4 @@ class _Reader:
     # -- line items -----------------------------------------------------------------
 
     def line_items(self) -> tuple[LineItem, ...]:
-        """Rows between the header and the first total-like row that end with an amount."""
-        start = self._header_end()
-        items: list[LineItem] = []
-        for index in range(start, self.totals.body_end):
-            text = self.texts[index]
-            if TOTAL.search(text) or SUBTOTAL.search(text):
-                break
-            if TAX.search(text) or PAYMENT.search(text) or DATE_LABEL.search(text):
-                continue
-            amounts = find_amounts(text)
-            if not amounts:
-                continue
-            value, amount_start, _ = amounts[-1]
-            description = text[:amount_start]
-            for _, other_start, other_end in reversed(amounts[:-1]):
-                description = description[:other_start] + description[other_end:]
-            quantity: Decimal | None = None
-            qty = re.search(r"(?<![\d.])(\d{1,3})\s*[xX@*]\s*", description)
-            if qty is None:
-                qty = re.match(r"\s*(\d{1,3})\s+(?=[A-Za-z])", description)
-            if qty is not None:
-                quantity = Decimal(qty.group(1))
-                description = description[: qty.start()] + description[qty.end() :]
-            description = clean(re.sub(r"[\s:@xX*\-]+$", "", description))
-            if sum(ch.isalpha() for ch in description) < 2:
-                continue
-            items.append(
-                LineItem(
-                    description=description,
-                    amount=value,
-                    quantity=quantity,
-                    confidence=0.7 * self.rows[index].confidence,
-                )
-            )
-        return tuple(items)
+        return find_items(self.rows, self._header_end(), self.totals.body_end)
