@@ -150,7 +150,26 @@ class Database:
     def cross_process_events(self) -> bool:
         return False
 
+    def schema_version(self) -> int | None:
+        """The schema version stored in the database, or None for an empty database."""
+        try:
+            value = self.read().scalar("SELECT value FROM flags WHERE name = 'schema_version'")
+        except Exception:  # no flags table yet
+            self.release()  # a failed statement may leave the connection unusable
+            return None
+        return None if value is None else int(value)
+
     def create_schema(self) -> None:
+        """Create the tables once. A database already at this version is not touched: DDL
+        (even ``IF NOT EXISTS``) takes table locks that deadlock with running workers."""
+        version = self.schema_version()
+        if version is not None and version > SCHEMA_VERSION:
+            raise DatabaseError(
+                f"the database has schema version {version}, newer than this server "
+                f"({SCHEMA_VERSION}); upgrade ocr-desk-server"
+            )
+        if version == SCHEMA_VERSION:
+            return
         with self.transaction() as tx:
             self._lock_schema(tx)
             for statement in self.ddl():
@@ -174,6 +193,16 @@ class Database:
             self._all.remove(conn)
         with contextlib.suppress(Exception):
             conn.close()
+
+    def is_transient(self, exc: BaseException) -> bool:
+        """A failure a second try of the same transaction may not meet (deadlock, busy)."""
+        if isinstance(exc, sqlite3.OperationalError):
+            return "locked" in str(exc) or "busy" in str(exc)
+        return type(exc).__name__ in {
+            "DeadlockDetected",
+            "SerializationFailure",
+            "LockNotAvailable",
+        }
 
     def close(self) -> None:
         with self._lock:

@@ -145,25 +145,46 @@ class Worker:
             output = self.engine.recognize(pages)
             result = self.extract(output, job.job_type, self.config.default_currency)
         except TransientEngineError as exc:
-            return self.jobs.fail(
-                job, self.worker_id, code=exc.code, message=exc.message, transient=True
+            return self._record(
+                self.jobs.fail,
+                job,
+                self.worker_id,
+                code=exc.code,
+                message=exc.message,
+                transient=True,
             )
         except BadImageError as exc:
-            return self.jobs.fail(
-                job, self.worker_id, code=exc.code, message=exc.message, transient=False
+            return self._record(
+                self.jobs.fail,
+                job,
+                self.worker_id,
+                code=exc.code,
+                message=exc.message,
+                transient=False,
             )
         except EngineError as exc:
-            return self.jobs.fail(
-                job, self.worker_id, code=exc.code, message=exc.message, transient=False
+            return self._record(
+                self.jobs.fail,
+                job,
+                self.worker_id,
+                code=exc.code,
+                message=exc.message,
+                transient=False,
             )
         except NotFound:
             msg = "the file was deleted before it was read; upload it again and retry"
-            return self.jobs.fail(
-                job, self.worker_id, code="MEDIA_NOT_FOUND", message=msg, transient=False
+            return self._record(
+                self.jobs.fail,
+                job,
+                self.worker_id,
+                code="MEDIA_NOT_FOUND",
+                message=msg,
+                transient=False,
             )
         except Exception as exc:  # a bug in an engine: fail visibly, keep the worker alive
             log.exception("engine crashed on job %s", job.id)
-            return self.jobs.fail(
+            return self._record(
+                self.jobs.fail,
                 job,
                 self.worker_id,
                 code="ENGINE_ERROR",
@@ -174,7 +195,8 @@ class Worker:
             beating.set()
             beat.join()
         elapsed_ms = round((time.perf_counter() - started) * 1000)
-        return self.jobs.complete(
+        return self._record(
+            self.jobs.complete,
             job,
             self.worker_id,
             result=result.to_dict(),
@@ -184,6 +206,21 @@ class Worker:
             engine_seconds=output.seconds,
             engine_cost=output.cost,
         )
+
+    def _record(
+        self, step: Callable[..., JobRecord | None], *args: Any, **kw: Any
+    ) -> JobRecord | None:
+        """Store an outcome, trying again when the database refuses for a passing reason
+        (a deadlock victim, a busy file): the engine's work must not be thrown away."""
+        for attempt in range(5):
+            try:
+                return step(*args, **kw)
+            except Exception as exc:
+                if attempt == 4 or not self.db.is_transient(exc):
+                    raise
+                log.warning("storing job %s: %s; trying again", args[0].id, exc)
+                self._stop.wait(0.05 * (attempt + 1))
+        return None
 
     def _beat(self, job: JobRecord, done: threading.Event) -> None:
         try:

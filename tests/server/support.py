@@ -219,8 +219,9 @@ def stop_worker(proc: subprocess.Popen[str]) -> None:
     if proc.stdout is not None:
         proc.stdout.close()
     log = getattr(proc, "log", None)
-    if log is not None and not log.closed:
+    if log is not None:
         log.close()
+        Path(log.name).unlink(missing_ok=True)
 
 
 def unlimited_plans() -> dict[str, Plan]:

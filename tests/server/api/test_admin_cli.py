@@ -79,3 +79,17 @@ def test_bad_database_url_is_a_clear_error(
 ) -> None:
     assert run("--data-dir", str(tmp_path), "--database", "mysql://x", "init")[0] == 1
     assert "postgresql://" in capsys.readouterr().err
+
+
+def test_a_database_of_a_newer_server_is_refused_untouched(
+    tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ("--data-dir", str(tmp_path / "srv"), "--database", db_url)
+    assert run(*base, "init")[0] == 0
+    assert run(*base, "init")[0] == 0  # again: nothing to do
+    ctx = open_ctx(tmp_path / "srv", db_url)
+    with ctx.db.transaction() as tx:
+        tx.execute("UPDATE flags SET value = '99' WHERE name = 'schema_version'")
+    ctx.close()
+    assert run(*base, "company", "list")[0] == 1
+    assert "newer than this server" in capsys.readouterr().err
