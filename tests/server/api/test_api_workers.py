@@ -4,6 +4,7 @@ reclaimed, and a worker process's changes reaching another process's SSE stream.
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,16 +60,17 @@ def test_several_worker_processes_never_process_the_same_job(
     count = 24
     with LiveServer(real_ctx) as live, live.client(account) as client:
         ids = {new_job(client, n)["id"] for n in range(count)}
-        procs = [
-            start_worker(
-                real_ctx.config.data_dir,
-                db_url,
-                engine="tests.server.engines:counting",
-                env={CALLS_ENV: str(calls)},
-            )
-            for _ in range(3)
-        ]
+        procs: list[subprocess.Popen[str]] = []
         try:
+            for _ in range(3):  # started one by one: each is stopped even if a later one fails
+                procs.append(
+                    start_worker(
+                        real_ctx.config.data_dir,
+                        db_url,
+                        engine="tests.server.engines:counting",
+                        env={CALLS_ENV: str(calls)},
+                    )
+                )
             try:
                 wait_until(
                     lambda: client.get("/v1/queue-status").json()["completed24h"] == count,
