@@ -136,7 +136,7 @@ DOC_TITLE = re.compile(
 COMPANY_SUFFIX = words(
     r"sdn\.?\s*bhd\.?", r"bhd\.?", r"s/b", r"ltd\.?", r"llc", r"inc\.?", r"corp\.?",
     r"gmbh", r"plc", r"pte\.?(?:\s*ltd\.?)?", r"limited", r"co\.?\s*(?:ltd|llc)\.?",
-    r"s\.?a\.?r?\.?l\.?", r"pty\.?(?:\s*ltd\.?)?", r"ag", r"kg", r"oy", r"ab",
+    r"s\.a\.(?:r\.l\.)?", r"sarl", r"pty\.?(?:\s*ltd\.?)?",
 )  # fmt: skip
 COMPANY_HINT = words(
     r"enterprise", r"trading", r"restaurant", r"restoran", r"cafe", r"store", r"stores",
