@@ -73,6 +73,7 @@ class SyncEngine:
         self.options = options or EngineOptions()
         self._store = store
         self._client = client
+        self.client = client
         self._clock = clock
         self._listener = listener or (lambda event: None)
         self._sleeper = sleeper or _real_sleeper

@@ -38,7 +38,6 @@ from ocr_desk.core import (
     Clock,
     JobStatus,
     OcrDeskError,
-    PermanentSyncError,
     QuotaError,
     SyncError,
     TransientSyncError,
@@ -152,6 +151,10 @@ class Relay:
                         continue
                     try:
                         task = self._prepare(head, changed)
+                    except _NoMediaStore as exc:
+                        log.warning("outbox row %s waits: %s", head.id, exc)
+                        rows.clear()
+                        continue
                     except OcrDeskError as exc:  # the local file or row is unusable
                         self._reject(head, exc, changed)
                         task = None
@@ -271,10 +274,7 @@ class Relay:
     def _upload_args(self, asset_id: str, *, key: str) -> Callable[[], RemoteMedia]:
         asset = self.media.get(asset_id)
         if self._upload_file is None:
-            raise PermanentSyncError(
-                "this OCR Desk cannot read captured files (no media store configured)",
-                code="NO_MEDIA_STORE",
-            )
+            raise _NoMediaStore("no media store configured: captured files cannot be read")
         path, mime = self._upload_file(asset_id)
         client = self._client
 
@@ -443,6 +443,10 @@ class Relay:
                     changes={"cancelled_at": now},
                 )
             return None
+
+
+class _NoMediaStore(Exception):
+    """The relay was built without a way to read captured files: uploads wait."""
 
 
 def _guarded(entry: OutboxEntry, call: Callable[[], Outcome]) -> Callable[[], Outcome]:
