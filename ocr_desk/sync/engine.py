@@ -237,6 +237,10 @@ class SyncEngine:
     # -- internals --------------------------------------------------------------------
 
     def _run(self) -> None:
+        try:
+            self.refresh_open_jobs()  # updates missed while this client was not running
+        except Exception:
+            log.exception("refreshing unfinished jobs failed")
         while not self._stop.is_set():
             self._wake.clear()
             try:
