@@ -321,16 +321,21 @@ def _write_export(rows: list[dict[str, Any]], fmt: str, handle: TextIO) -> None:
         writer.writerow({k: "" if v is None else v for k, v in row.items()})
 
 
-# -- media glue (ocr_desk.media provides the files) ---------------------------------------------
+# -- media glue ----------------------------------------------------------------------------------
 
 
-def _upload_picker(ctx: AppContext) -> Callable[[str], tuple[Path, str]] | None:
-    """How the relay finds the file to upload for an asset (None until media is wired)."""
-    return None
+def _upload_picker(ctx: AppContext) -> Callable[[str], tuple[Path, str]]:
+    """The file to upload for an asset: processed, or original with ``upload_original``."""
+    return ctx.media_library().upload_file
 
 
-def _file_deleter(ctx: AppContext) -> Callable[[str], None] | None:
-    return None
+def _file_deleter(ctx: AppContext) -> Callable[[str], None]:
+    library = ctx.media_library()
+
+    def delete(asset_id: str) -> None:
+        library.delete_after_ocr(asset_id)
+
+    return delete
 
 
 def _stamp() -> str:
