@@ -73,7 +73,7 @@ class FaultProxy:
 
     def close(self) -> None:
         self._stopped.set()
-        self._server.close()
+        _close(self._server)  # shutdown() wakes the blocked accept()
         with self._lock:
             for conn in list(self._clients):
                 _close(conn)
