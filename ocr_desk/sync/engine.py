@@ -37,6 +37,11 @@ POLL_INTERVAL = timedelta(seconds=5)
 IDLE_WAIT = 30.0
 """Longest wait of the engine thread when nothing is due (a wake-up cuts it short)."""
 
+_FEED_STATES = frozenset(
+    {ConnectionState.ONLINE, ConnectionState.QUOTA_PAUSED, ConnectionState.RATE_LIMITED}
+)
+"""States in which results still come back (the server answers and knows us)."""
+
 Sleeper = Callable[[float, threading.Event], None]
 """``sleeper(seconds, wake)``: wait up to ``seconds`` or until ``wake`` is set."""
 
@@ -69,6 +74,7 @@ class SyncEngine:
         delete_after_ocr: Callable[[str], None] | None = None,
         options: EngineOptions | None = None,
         sleeper: Sleeper | None = None,
+        stream_wait: Callable[[threading.Event, float], bool] | None = None,
     ) -> None:
         self.options = options or EngineOptions()
         self._store = store
@@ -95,7 +101,10 @@ class SyncEngine:
         self._feed: queue.Queue[FeedItem] = queue.Queue()
         self._orphans: dict[str, RemoteJob] = {}
         self._stream = EventStream(
-            client=client, cursor=lambda: self._cursor_now, sink=self._from_stream
+            client=client,
+            cursor=lambda: self._cursor_now,
+            sink=self._from_stream,
+            wait=stream_wait,
         )
         self._next_poll: datetime | None = None
         self._paused_state: StateChanged | None = None
@@ -184,7 +193,7 @@ class SyncEngine:
             for remote in report.remote_jobs:
                 if remote.id in self._orphans:
                     self._apply(self._orphans.pop(remote.id), changed, completed)
-        if self.connectivity.can_send and not self._stream.connected:
+        if self.state in _FEED_STATES and not self._stream.connected:
             next_due = _earliest(next_due, self._poll(changed, completed))
         if self.state in (
             ConnectionState.OFFLINE,

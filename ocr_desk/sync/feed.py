@@ -113,6 +113,7 @@ class EventStream:
         self._stop = threading.Event()
         self._kick = threading.Event()
         self._thread: threading.Thread | None = None
+        self._cancel: Callable[[], None] | None = None
         self.connected = False
 
     def start(self) -> None:
@@ -125,6 +126,9 @@ class EventStream:
     def stop(self, *, timeout: float = 5.0) -> None:
         self._stop.set()
         self._kick.set()
+        cancel = self._cancel
+        if cancel is not None:
+            cancel()
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.join(timeout)
@@ -167,11 +171,16 @@ class EventStream:
             self._pause(failures)
             failures += 1
 
-    def _opened(self) -> None:
+    def _opened(self, cancel: Callable[[], None]) -> None:
+        self._cancel = cancel
+        if self._stop.is_set():
+            cancel()
+            return
         self.connected = True
         self._sink(FeedItem(kind="connected"))
 
     def _closed(self, reason: str, *, kind: str = "disconnected") -> None:
+        self._cancel = None
         was = self.connected
         self.connected = False
         if was or kind == "auth":

@@ -225,6 +225,7 @@ def make_engine(
         delete_after_ocr=ctx.media_library().delete_after_ocr,
         options=options or EngineOptions(),
         sleeper=FastForward(clock),
+        stream_wait=lambda wake, seconds: wake.wait(min(seconds, 0.05)),
     )
 
 
