@@ -159,7 +159,10 @@ def cmd_sync(args: argparse.Namespace, out: TextIO) -> int:
                 out.write(f"{_stamp()} {event.state.value}{reason}\n")
                 out.flush()
 
-        engine = open_engine(ctx, listener=log if args.watch else None)
+        options = EngineOptions(delete_after_ocr=ctx.settings.delete_after_ocr)
+        if args.no_wait:  # only send: no results wanted now
+            options = EngineOptions(use_events=False, poll_interval=None)
+        engine = open_engine(ctx, listener=log if args.watch else None, options=options)
         try:
             return _watch(engine) if args.watch else _drain(engine, args, out)
         finally:
@@ -170,7 +173,6 @@ def cmd_sync(args: argparse.Namespace, out: TextIO) -> int:
 def _drain(engine: SyncEngine, args: argparse.Namespace, out: TextIO) -> int:
     deadline = time.monotonic() + args.timeout
     engine.start_feed()
-    engine.refresh_open_jobs()
     sent_before = engine.pending_uploads()
     while True:
         due = engine.step()

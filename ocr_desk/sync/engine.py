@@ -23,7 +23,7 @@ from ocr_desk.store import JobRepository, OutboxRepository, Store
 from .client import ApiClient, RemoteJob
 from .connectivity import QUOTA_RECHECK, Connectivity
 from .events import ConnectionState, JobsChanged, QueueChanged, StateChanged, SyncEvent
-from .feed import CursorStore, EventStream, FeedItem, poll_changes
+from .feed import CursorStore, EventStream, FeedItem
 from .relay import Relay, UploadPicker
 from .updates import AppliedUpdate
 
@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 
 POLL_INTERVAL = timedelta(seconds=5)
 """How often the engine polls for job changes while the event stream is down."""
+
+MAX_POLL_PAGES = 20
+"""At most this many pages of 100 changes per poll (the rest comes at the next one)."""
 
 IDLE_WAIT = 30.0
 """Longest wait of the engine thread when nothing is due (a wake-up cuts it short)."""
@@ -55,7 +58,8 @@ class EngineOptions:
     pool_size: int = 4
     use_events: bool = True
     """Subscribe to ``/v1/events``; False polls only."""
-    poll_interval: timedelta = POLL_INTERVAL
+    poll_interval: timedelta | None = POLL_INTERVAL
+    """None: never poll (``sync --no-wait`` only sends)."""
     delete_after_ocr: bool = False
 
 
@@ -94,12 +98,12 @@ class SyncEngine:
             upload_file=upload_file,
             pool_size=self.options.pool_size,
         )
+        self._orphans = self.relay.early_updates
         self.jobs = JobRepository(store, company_id=company_id)
         self.outbox = OutboxRepository(store, company_id=company_id)
         self.cursor = CursorStore(store, company_id=company_id, server_url=client.base_url)
         self._cursor_now = self.cursor.get()
         self._feed: queue.Queue[FeedItem] = queue.Queue()
-        self._orphans: dict[str, RemoteJob] = {}
         self._stream = EventStream(
             client=client,
             cursor=lambda: self._cursor_now,
@@ -189,10 +193,8 @@ class SyncEngine:
         if self.connectivity.can_send:
             report = self.relay.pump()
             changed.extend(report.changed_jobs)
+            completed.extend(report.completed)
             next_due = report.next_due
-            for remote in report.remote_jobs:
-                if remote.id in self._orphans:
-                    self._apply(self._orphans.pop(remote.id), changed, completed)
         if self.state in _FEED_STATES and not self._stream.connected:
             next_due = _earliest(next_due, self._poll(changed, completed))
         if self.state in (
@@ -246,10 +248,6 @@ class SyncEngine:
     # -- internals --------------------------------------------------------------------
 
     def _run(self) -> None:
-        try:
-            self.refresh_open_jobs()  # updates missed while this client was not running
-        except Exception:
-            log.exception("refreshing unfinished jobs failed")
         while not self._stop.is_set():
             self._wake.clear()
             try:
@@ -282,7 +280,8 @@ class SyncEngine:
     def _apply(self, remote: RemoteJob, changed: list[str], completed: list[AppliedUpdate]) -> None:
         update = self.relay.updater.apply(remote)
         if update is None:
-            # Not known here yet (its create_job answer is still on its way): keep it.
+            # Not known here yet (its create_job answer is still on its way): the relay
+            # applies it together with that answer.
             self._orphans[remote.id] = remote
             if len(self._orphans) > 10_000:
                 self._orphans.pop(next(iter(self._orphans)))
@@ -296,21 +295,27 @@ class SyncEngine:
         if self.cursor.advance(cursor):
             self._cursor_now = self.cursor.get()
 
-    def _poll(self, changed: list[str], completed: list[AppliedUpdate]) -> datetime:
+    def _poll(self, changed: list[str], completed: list[AppliedUpdate]) -> datetime | None:
+        interval = self.options.poll_interval
+        if interval is None:
+            return None
         now = self._clock.now()
         if self._next_poll is None or now >= self._next_poll:
-            self._next_poll = now + self.options.poll_interval
-            try:
-                jobs, cursor = poll_changes(self._client, self._cursor_now)
-            except AuthError as exc:
-                self.connectivity.set(ConnectionState.SIGNED_OUT, reason=exc.message)
-                return self._next_poll
-            except SyncError as exc:
-                log.info("polling for job changes failed: %s", exc.message)
-                return self._next_poll
-            for remote in jobs:
-                self._apply(remote, changed, completed)
-            self._advance(cursor)
+            self._next_poll = now + interval
+            for _ in range(MAX_POLL_PAGES):
+                try:
+                    page = self._client.jobs_since(self._cursor_now or "0", limit=100)
+                except AuthError as exc:
+                    self.connectivity.set(ConnectionState.SIGNED_OUT, reason=exc.message)
+                    break
+                except SyncError as exc:
+                    log.info("polling for job changes failed: %s", exc.message)
+                    break
+                for remote in page.jobs:
+                    self._apply(remote, changed, completed)
+                self._advance(page.cursor)  # page by page: a crash repeats one page at most
+                if not page.has_more:
+                    break
         return self._next_poll
 
     def _check_state(self) -> None:

@@ -4,7 +4,7 @@
 with ``Last-Event-ID`` set to the last cursor applied, hands every job change to a
 sink (the engine's queue), and reconnects with a backoff when the stream breaks
 (a server restart included). While it is not connected the engine polls
-``GET /v1/jobs?updated_since=`` instead (:func:`poll_changes`). The cursor lives in
+``GET /v1/jobs?updated_since=`` instead (``SyncEngine``). The cursor lives in
 the ``sync_state`` table (:class:`CursorStore`) and is saved after the change it
 points to was applied, so a restart misses nothing (and an update applied twice is
 harmless).
@@ -78,21 +78,6 @@ def _later_or_same(current: str, candidate: str) -> bool:
     if current.isdigit() and candidate.isdigit():
         return int(current) >= int(candidate)
     return current == candidate
-
-
-def poll_changes(
-    client: ApiClient, cursor: str | None, *, max_pages: int = 20
-) -> tuple[list[RemoteJob], str | None]:
-    """Every job change after ``cursor`` (``0`` when None), oldest first, and the new cursor."""
-    position = cursor or "0"
-    found: list[RemoteJob] = []
-    for _ in range(max_pages):
-        page = client.jobs_since(position, limit=100)
-        found.extend(page.jobs)
-        position = page.cursor
-        if not page.has_more:
-            break
-    return found, position
 
 
 class EventStream:

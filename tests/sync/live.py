@@ -186,6 +186,17 @@ def capture(ctx: AppContext, count: int, *, start: int = 0) -> list[str]:
     return ids
 
 
+def capture_folder(ctx: AppContext, folder: Path, count: int) -> list[str]:
+    """``count`` PNG files written to ``folder`` and captured as one batch (parallel)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        (folder / f"receipt-{n:04d}.png").write_bytes(receipt_png(n))
+    batch = ctx.capture_service().capture_batch([folder])
+    ids = [r.job.id for r in batch.captured if r.job is not None]
+    assert len(ids) == count, batch.to_dict()
+    return ids
+
+
 class FastForward:
     """The engine's sleeper in tests: moves the manual clock instead of sleeping.
 
