@@ -138,8 +138,7 @@ keyring.backend.KeyringBackend._classes.discard(EncryptedFileKeyring)
 def pick_keyring() -> tuple[keyring.backend.KeyringBackend, str | None]:
     """The OS keyring if it works here, else the encrypted file one with a notice why."""
     current = keyring.get_keyring()
-    usable = not isinstance(current, EncryptedFileKeyring) and not _is_null(current)
-    if usable:
+    if not _is_null(current):  # an OS keyring, or one chosen with keyring.set_keyring()
         return current, None
     fallback = EncryptedFileKeyring()
     notice = (
