@@ -368,8 +368,8 @@ class ApiClient:
         """
         headers = self._headers()
         headers["Accept"] = "text/event-stream"
-        if last_event_id is not None:
-            headers["Last-Event-ID"] = last_event_id
+        # Without a cursor the stream would start at the latest change: ask from the start.
+        headers["Last-Event-ID"] = last_event_id or "0"
         try:
             with self._http.stream(
                 "GET", "/v1/events", headers=headers, timeout=STREAM_TIMEOUT
