@@ -164,7 +164,7 @@ def cmd_sync(args: argparse.Namespace, out: TextIO) -> int:
             options = EngineOptions(use_events=False, poll_interval=None)
         engine = open_engine(ctx, listener=log if args.watch else None, options=options)
         try:
-            return _watch(engine) if args.watch else _drain(engine, args, out)
+            return _watch(engine, out) if args.watch else _drain(engine, args, out)
         finally:
             engine.close()
             engine.client.close()
@@ -212,7 +212,11 @@ def _drain(engine: SyncEngine, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _watch(engine: SyncEngine) -> int:
+def _watch(engine: SyncEngine, out: TextIO) -> int:
+    state = engine.connectivity.snapshot()
+    out.write(f"{_stamp()} watching {engine.client.base_url} (Ctrl+C stops)\n")
+    out.write(f"{_stamp()} {state.state.value}\n")
+    out.flush()
     engine.start()
     stop = threading.Event()
     try:

@@ -15,7 +15,7 @@ import pytest
 from ocr_desk.cli import main
 from ocr_desk.sync.credentials import KEYRING_SERVICE, EncryptedFileKeyring
 
-from ..sync.live import LiveServer, capture, client_context
+from ..sync.live import LiveServer, receipt_png
 
 
 def run(*argv: str) -> tuple[int, str]:
@@ -58,8 +58,12 @@ def test_login_offline_capture_sync_export_logout(
         assert token.encode() not in (data / "ocr-desk.sqlite3").read_bytes()
 
         server.stop()  # the basement: no network
-        with client_context(data, server.url) as ctx:
-            capture(ctx, 3)
+        photos = tmp_path / "photos"
+        photos.mkdir()
+        for n in range(3):
+            (photos / f"receipt-{n}.png").write_bytes(receipt_png(n))
+        code, _ = run("--data-dir", str(data), "add", str(photos))
+        assert code == 0
         code, _ = run("--data-dir", str(data), "sync", "--timeout", "30")
         assert code == 2
         assert "offline" in capsys.readouterr().err
