@@ -16,7 +16,6 @@ from typing import Any, TextIO
 
 from ocr_desk.app import AppContext
 from ocr_desk.core import (
-    AuthError,
     InvalidStatusError,
     JobNotFoundError,
     JobStatus,
@@ -133,21 +132,7 @@ def open_engine(
     options: EngineOptions | None = None,
 ) -> SyncEngine:
     """A sync engine on this context's store, signed in with the saved token."""
-    server = ctx.settings.server_url
-    if not server:
-        raise AuthError("no server is set: sign in first with `ocr-desk login --server URL`")
-    token = CredentialStore().require_token(server)
-    client = ApiClient(base_url=server, token=token, ca_bundle=ctx.settings.ca_bundle)
-    return SyncEngine(
-        store=ctx.store,
-        company_id=ctx.company_id,
-        client=client,
-        clock=ctx.clock,
-        listener=listener,
-        upload_file=_upload_picker(ctx),
-        delete_after_ocr=_file_deleter(ctx),
-        options=options or EngineOptions(delete_after_ocr=ctx.settings.delete_after_ocr),
-    )
+    return ctx.sync_engine(listener=listener, options=options)
 
 
 def cmd_sync(args: argparse.Namespace, out: TextIO) -> int:
@@ -325,23 +310,6 @@ def _write_export(rows: list[dict[str, Any]], fmt: str, handle: TextIO) -> None:
     writer.writeheader()
     for row in rows:
         writer.writerow({k: "" if v is None else v for k, v in row.items()})
-
-
-# -- media glue ----------------------------------------------------------------------------------
-
-
-def _upload_picker(ctx: AppContext) -> Callable[[str], tuple[Path, str]]:
-    """The file to upload for an asset: processed, or original with ``upload_original``."""
-    return ctx.media_library().upload_file
-
-
-def _file_deleter(ctx: AppContext) -> Callable[[str], None]:
-    library = ctx.media_library()
-
-    def delete(asset_id: str) -> None:
-        library.delete_after_ocr(asset_id)
-
-    return delete
 
 
 def _stamp() -> str:
