@@ -88,7 +88,7 @@ class AppContext:
         token = (credentials or CredentialStore()).require_token(server)
         store = store or self.store
         library = self.media_library(store)
-        return SyncEngine(
+        engine = SyncEngine(
             store=store,
             company_id=self.company_id,
             client=ApiClient(base_url=server, token=token, ca_bundle=self.settings.ca_bundle),
@@ -98,6 +98,9 @@ class AppContext:
             delete_after_ocr=library.delete_after_ocr,
             options=options or EngineOptions(delete_after_ocr=self.settings.delete_after_ocr),
         )
+        if self.settings.sync_paused:
+            engine.pause("sync is paused in the settings")
+        return engine
 
     def open_thread_store(self) -> Store:
         """A new connection to the same database, for a worker thread."""

@@ -157,6 +157,7 @@ def cmd_sync(args: argparse.Namespace, out: TextIO) -> int:
 
 def _drain(engine: SyncEngine, args: argparse.Namespace, out: TextIO) -> int:
     deadline = time.monotonic() + args.timeout
+    engine.resume()  # an explicit `sync` runs even when the GUI's sync is paused
     engine.start_feed()
     sent_before = engine.pending_uploads()
     while True:
@@ -186,7 +187,7 @@ def _drain(engine: SyncEngine, args: argparse.Namespace, out: TextIO) -> int:
             )
             return 5
         engine.wait(engine.seconds_until(due) if pending else min(1.0, engine.seconds_until(due)))
-    counts = engine.jobs.counts(now=engine.connectivity.snapshot().since)
+    counts = engine.jobs.counts(now=datetime.now(UTC))
     out.write(
         f"synced {sent_before} change(s); completed {counts.completed_24h}, "
         f"failed {counts.failed}, queued {counts.queued}, processing {counts.processing}\n"
