@@ -1,1 +1,51 @@
-"""Client sync: API client, outbox relay, update feed, connectivity, credentials. No Qt."""
+"""Client side of the OCR server: API client, outbox relay, update feed, credentials.
+
+No Qt here: the GUI drives a :class:`SyncEngine` from its own thread and listens to
+the values of :mod:`ocr_desk.sync.events`.
+"""
+
+from __future__ import annotations
+
+from .client import ApiClient, JobPage, LoginResult, RemoteJob, RemoteMedia, SseEvent
+from .connectivity import OFFLINE_PROBE_DELAYS, Connectivity
+from .credentials import (
+    KEYRING_SERVICE,
+    TOKEN_ENV,
+    CredentialStore,
+    EncryptedFileKeyring,
+    pick_keyring,
+)
+from .engine import EngineOptions, SyncEngine
+from .events import ConnectionState, JobsChanged, QueueChanged, StateChanged, SyncEvent
+from .feed import CursorStore, EventStream
+from .relay import MediaSource, Relay, RelayReport
+from .updates import JobUpdater
+
+__all__ = [
+    "KEYRING_SERVICE",
+    "OFFLINE_PROBE_DELAYS",
+    "TOKEN_ENV",
+    "ApiClient",
+    "ConnectionState",
+    "Connectivity",
+    "CredentialStore",
+    "CursorStore",
+    "EncryptedFileKeyring",
+    "EngineOptions",
+    "EventStream",
+    "JobPage",
+    "JobUpdater",
+    "JobsChanged",
+    "LoginResult",
+    "MediaSource",
+    "QueueChanged",
+    "Relay",
+    "RelayReport",
+    "RemoteJob",
+    "RemoteMedia",
+    "SseEvent",
+    "StateChanged",
+    "SyncEngine",
+    "SyncEvent",
+    "pick_keyring",
+]

@@ -1,0 +1,473 @@
+"""The outbox relay: sends outbox rows to the server exactly once, in order per job.
+
+Rows are grouped by media asset (else job): within a group they go one at a time
+in ``seq`` order (media before job before cancel); different groups go in parallel
+through a small thread pool. Every request carries the row's id as its
+``Idempotency-Key``, and a row is deleted only after the server's answer has been
+recorded (ack-then-delete, in one transaction with what the answer taught us), so
+a crash or a lost answer leads to a resend that the server recognizes.
+
+How answers are treated (DESIGN.md, The outbox):
+
+- no answer at all: probe ``/healthz``; when that fails too, go ``offline`` and spend
+  no retries; when it works, count the failure like a 5xx;
+- 5xx and 429: try again after 1 s, 5 s, 15 s (429: after ``Retry-After``), then
+  the job becomes ``failed`` with the reason and waits for the retry button;
+- 401 -> ``signed_out``; 402 -> ``quota_paused``; nothing is spent or lost;
+- other 4xx: the job fails at once with the server's message.
+
+Only the relay's own thread touches SQLite; the pool threads only talk HTTP.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from ocr_desk.core import (
+    MAX_RETRIES,
+    RETRY_DELAYS,
+    AuthError,
+    Clock,
+    JobStatus,
+    OcrDeskError,
+    PermanentSyncError,
+    QuotaError,
+    SyncError,
+    TransientSyncError,
+    format_ts,
+)
+from ocr_desk.store import (
+    Job,
+    JobRepository,
+    MediaRepository,
+    OutboxEntry,
+    OutboxOp,
+    OutboxRepository,
+    Store,
+)
+
+from .client import NETWORK_ERROR, ApiClient, RemoteJob, RemoteMedia
+from .connectivity import QUOTA_RECHECK, Connectivity
+from .events import ConnectionState
+from .updates import AppliedUpdate, JobUpdater
+
+__all__ = ["MediaSource", "Outcome", "Relay", "RelayReport"]
+
+log = logging.getLogger(__name__)
+
+
+class MediaSource(Protocol):
+    """What the relay needs of the media store (``ocr_desk.media``)."""
+
+    def upload_file(self, asset_id: str) -> tuple[Path, str]:
+        """The file to upload for an asset (the processed version) and its MIME type."""
+        ...
+
+
+UploadPicker = Callable[[str], tuple[Path, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What sending one row gave: the server's objects, or the error."""
+
+    entry: OutboxEntry
+    media: RemoteMedia | None = None
+    job: RemoteJob | None = None
+    error: SyncError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RelayReport:
+    """What one :meth:`Relay.pump` did and when something is next due."""
+
+    sent: int
+    changed_jobs: tuple[str, ...]
+    remote_jobs: tuple[RemoteJob, ...]
+    next_due: datetime | None
+
+
+class Relay:
+    """Drains one company's outbox through an :class:`ApiClient`."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        company_id: str,
+        client: ApiClient,
+        clock: Clock,
+        connectivity: Connectivity,
+        upload_file: UploadPicker | None = None,
+        pool_size: int = 4,
+    ) -> None:
+        self._store = store
+        self._client = client
+        self._clock = clock
+        self._conn = connectivity
+        self._upload_file = upload_file
+        self.pool_size = pool_size
+        self.outbox = OutboxRepository(store, company_id=company_id)
+        self.jobs = JobRepository(store, company_id=company_id)
+        self.media = MediaRepository(store, company_id=company_id)
+        self.updater = JobUpdater(store, company_id=company_id, clock=clock)
+        self._pool = ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="ocr-upload")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    # -- the loop ------------------------------------------------------------------
+
+    def pump(self) -> RelayReport:
+        """Send every row that is due now, keeping per-group order; returns what it did."""
+        groups: dict[str, deque[OutboxEntry]] = {}
+        for entry in self.outbox.pending():
+            groups.setdefault(_group(entry), deque()).append(entry)
+        in_flight: dict[Future[Outcome], str] = {}
+        sent = 0
+        changed: list[str] = []
+        remote: list[RemoteJob] = []
+        next_due: datetime | None = None
+        while True:
+            if self._conn.can_send:
+                for key, rows in groups.items():
+                    if len(in_flight) >= self.pool_size:
+                        break
+                    if key in in_flight.values() or not rows:
+                        continue
+                    head = rows[0]
+                    if (
+                        head.next_attempt_at is not None
+                        and head.next_attempt_at > self._clock.now()
+                    ):
+                        next_due = _earliest(next_due, head.next_attempt_at)
+                        continue
+                    try:
+                        task = self._prepare(head, changed)
+                    except OcrDeskError as exc:  # the local file or row is unusable
+                        self._reject(head, exc, changed)
+                        task = None
+                    if task is None:  # settled locally (dropped or blocked)
+                        if self.outbox.get(head.id) is None:
+                            rows.popleft()
+                            continue
+                        rows.clear()  # blocked: the rest of the group waits too
+                        continue
+                    in_flight[self._pool.submit(task)] = key
+            if not in_flight:
+                break
+            done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+            for future in done:
+                key = in_flight.pop(future)
+                outcome = future.result()
+                sent += 1
+                if self._settle(outcome, changed, remote):
+                    groups[key].popleft()
+                else:
+                    fresh = self.outbox.get(outcome.entry.id)
+                    if fresh is not None and fresh.next_attempt_at is not None:
+                        groups[key][0] = fresh
+                        next_due = _earliest(next_due, fresh.next_attempt_at)
+                    else:
+                        groups[key].clear()
+        if sent and self._conn.can_send:
+            self._conn.synced()
+        return RelayReport(
+            sent=sent,
+            changed_jobs=tuple(dict.fromkeys(changed)),
+            remote_jobs=tuple(remote),
+            next_due=next_due,
+        )
+
+    # -- one row: prepare (here), send (pool thread), settle (here) --------------------
+
+    def _prepare(self, entry: OutboxEntry, changed: list[str]) -> Callable[[], Outcome] | None:
+        """The send to run in the pool, or None when the row is dropped or must wait."""
+        op = OutboxOp(entry.op)
+        job = self.jobs.find(entry.job_id) if entry.job_id else None
+        if entry.job_id and job is None and op is not OutboxOp.DELETE_MEDIA:
+            self._drop(entry, "its job no longer exists")
+            return None
+        if job is not None and op in (OutboxOp.UPLOAD_MEDIA, OutboxOp.CREATE_JOB):
+            if job.status is JobStatus.CANCELLED and job.remote_id is None:
+                self._drop(entry, "the job was cancelled before it reached the server")
+                return None
+            if job.status is JobStatus.FAILED:
+                return None  # waits for the retry button
+        if op is OutboxOp.CANCEL_JOB and job is not None and job.remote_id is None:
+            self._drop(entry, "the server never had this job")
+            return None
+        client = self._client
+        if op is OutboxOp.UPLOAD_MEDIA:
+            upload = self._upload_args(entry.media_asset_id or "", key=entry.id)
+            return _guarded(entry, lambda: Outcome(entry=entry, media=upload()))
+        if op is OutboxOp.CREATE_JOB:
+            assert job is not None
+            asset = self.media.get(job.media_asset_id)
+            upload_first = None
+            if asset.remote_id is None:
+                upload_first = self._upload_args(asset.id, key=f"{entry.id}.media")
+            job_type = str(entry.payload.get("job_type", job.job_type.value))
+            metadata = entry.payload.get("metadata", job.metadata)
+            force = bool(entry.payload.get("force", False))
+
+            def create() -> Outcome:
+                media_id = asset.remote_id
+                media = None
+                if upload_first is not None:
+                    media = upload_first()
+                    media_id = media.id
+                assert media_id is not None
+                remote, replayed = client.create_job(
+                    media_id=media_id,
+                    job_type=job_type,
+                    metadata=metadata,
+                    idempotency_key=entry.id,
+                    force=force,
+                )
+                if replayed:  # the first answer is old news: ask for the job as it is now
+                    remote = client.get_job(remote.id)
+                return Outcome(entry=entry, media=media, job=remote)
+
+            return _guarded(entry, create)
+        if op in (OutboxOp.CANCEL_JOB, OutboxOp.RETRY_JOB):
+            assert job is not None
+            if job.remote_id is None:
+                self._drop(entry, "the server never had this job")
+                return None
+            remote_id = job.remote_id
+            call = client.cancel_job if op is OutboxOp.CANCEL_JOB else client.retry_job
+            return _guarded(
+                entry, lambda: Outcome(entry=entry, job=call(remote_id, idempotency_key=entry.id))
+            )
+        if op is OutboxOp.DELETE_MEDIA:
+            remote_media = entry.payload.get("remote_id")
+            if not remote_media and entry.media_asset_id:
+                found = self._store.query(
+                    "SELECT remote_id FROM media_assets WHERE id = ?", (entry.media_asset_id,)
+                )
+                remote_media = found[0]["remote_id"] if found else None
+            if not remote_media:
+                self._drop(entry, "the server never had this media")
+                return None
+            media_id = str(remote_media)
+
+            def delete() -> Outcome:
+                client.delete_media(media_id, idempotency_key=entry.id)
+                return Outcome(entry=entry)
+
+            return _guarded(entry, delete)
+        self._drop(entry, f"unknown outbox operation {entry.op!r}")
+        return None
+
+    def _upload_args(self, asset_id: str, *, key: str) -> Callable[[], RemoteMedia]:
+        asset = self.media.get(asset_id)
+        if self._upload_file is None:
+            raise PermanentSyncError(
+                "this OCR Desk cannot read captured files (no media store configured)",
+                code="NO_MEDIA_STORE",
+            )
+        path, mime = self._upload_file(asset_id)
+        client = self._client
+
+        def upload() -> RemoteMedia:
+            media, _ = client.upload_media(
+                path,
+                mime_type=mime,
+                sha256=None,  # the asset's hash is the original's; the server hashes what it gets
+                document_type=asset.document_type.value,
+                captured_at=format_ts(asset.captured_at),
+                original_name=asset.original_name,
+                idempotency_key=key,
+            )
+            return media
+
+        return upload
+
+    def _drop(self, entry: OutboxEntry, why: str) -> None:
+        log.info("outbox row %s (%s) dropped: %s", entry.id, entry.op, why)
+        with self._store.write():
+            self.outbox.ack(entry.id)
+
+    def _settle(self, outcome: Outcome, changed: list[str], remote: list[RemoteJob]) -> bool:
+        """Record the answer; True when the row is done (acknowledged or dropped)."""
+        entry, error = outcome.entry, outcome.error
+        if error is None:
+            self._acknowledge(outcome, changed, remote)
+            return True
+        if isinstance(error, AuthError):
+            self._conn.set(ConnectionState.SIGNED_OUT, reason=error.message)
+            return False
+        if isinstance(error, QuotaError):
+            self._conn.set(
+                ConnectionState.QUOTA_PAUSED,
+                reason=error.message,
+                until=self._clock.now() + _quota_recheck(),
+            )
+            return False
+        if isinstance(error, TransientSyncError):
+            if error.code == NETWORK_ERROR:
+                if not self._conn.can_send:
+                    return False  # already offline: another upload noticed first
+                if not self._healthy():
+                    self._conn.went_offline(error.message)
+                    return False
+            return self._backoff(entry, error, changed)
+        return self._reject(entry, error, changed)
+
+    def _healthy(self) -> bool:
+        try:
+            self._client.health()
+        except SyncError:
+            return False
+        return True
+
+    def _backoff(self, entry: OutboxEntry, error: SyncError, changed: list[str]) -> bool:
+        attempts = entry.attempts + 1
+        now = self._clock.now()
+        if attempts <= MAX_RETRIES:
+            delay = RETRY_DELAYS[attempts - 1].total_seconds()
+            if error.status_code == 429 and error.retry_after is not None:
+                delay = error.retry_after
+            due = now + timedelta(seconds=delay)
+            with self._store.write():
+                self.outbox.record_attempt(entry.id, error=error.message, next_attempt_at=due)
+            if error.status_code == 429:
+                self._conn.set(ConnectionState.RATE_LIMITED, reason=error.message, until=due)
+            return False
+        with self._store.write():
+            self.outbox.record_attempt(entry.id, error=error.message, next_attempt_at=None)
+            reason = (
+                f"gave up after {MAX_RETRIES} retries: {error.message}. "
+                "Press Retry to send it again."
+            )
+            if not self._fail_job(entry, reason, code=error.code):
+                # cancel/delete of a job already final here: keep trying at the slowest pace
+                self.outbox.record_attempt(
+                    entry.id, error=error.message, next_attempt_at=now + RETRY_DELAYS[-1]
+                )
+                return False
+            if OutboxOp(entry.op) is OutboxOp.RETRY_JOB:
+                self.outbox.ack(entry.id)  # the retry button writes a fresh one
+        if entry.job_id:
+            changed.append(entry.job_id)
+        return OutboxOp(entry.op) is OutboxOp.RETRY_JOB
+
+    def _reject(self, entry: OutboxEntry, error: OcrDeskError, changed: list[str]) -> bool:
+        op = OutboxOp(entry.op)
+        with self._store.write():
+            self.outbox.record_attempt(entry.id, error=error.message, next_attempt_at=None)
+            if op in (OutboxOp.UPLOAD_MEDIA, OutboxOp.CREATE_JOB, OutboxOp.RETRY_JOB):
+                self._fail_job(entry, error.message, code=error.code)
+            if op is not OutboxOp.CREATE_JOB and op is not OutboxOp.UPLOAD_MEDIA:
+                self.outbox.ack(entry.id)  # a refused cancel/retry/delete will never pass
+                if entry.job_id:
+                    changed.append(entry.job_id)
+                return True
+        if entry.job_id:
+            changed.append(entry.job_id)
+        return False
+
+    def _fail_job(self, entry: OutboxEntry, reason: str, *, code: str) -> bool:
+        job_ids = [entry.job_id] if entry.job_id else []
+        if not job_ids and entry.media_asset_id:
+            job_ids = [j.id for j in self.jobs.for_media(entry.media_asset_id)]
+        failed = False
+        for job_id in job_ids:
+            job = self.jobs.find(job_id)
+            if job is None or job.status not in (JobStatus.QUEUED, JobStatus.PROCESSING):
+                continue
+            self.jobs.transition(
+                job_id,
+                JobStatus.FAILED,
+                at=self._clock.now(),
+                reason=reason,
+                changes={
+                    "failed_at": self._clock.now(),
+                    "error_code": code,
+                    "last_error": reason,
+                    "retryable": False,
+                },
+            )
+            failed = True
+        return failed
+
+    def _acknowledge(self, outcome: Outcome, changed: list[str], remote: list[RemoteJob]) -> None:
+        entry = outcome.entry
+        now = self._clock.now()
+        update: AppliedUpdate | None = None
+        with self._store.write():
+            if outcome.media is not None and entry.media_asset_id:
+                self.media.update(entry.media_asset_id, remote_id=outcome.media.id)
+            if outcome.job is not None and entry.job_id:
+                job: Job | None = self.jobs.get(entry.job_id)
+                if job is not None and OutboxOp(entry.op) is OutboxOp.CREATE_JOB:
+                    job = self._record_submission(job, outcome.job, now)
+                if job is not None and job.remote_id == outcome.job.id:
+                    update = self.updater.apply(outcome.job, local=job)
+            self.outbox.ack(entry.id)
+        if entry.job_id:
+            changed.append(entry.job_id)
+        if outcome.job is not None:
+            remote.append(outcome.job)
+        if update is not None and update.changed:
+            changed.append(update.job_id)
+
+    def _record_submission(self, job: Job, remote_job: RemoteJob, now: datetime) -> Job | None:
+        raw: dict[str, Any] = dict(remote_job.raw)
+        submitted = raw.get("submitted_at") or raw.get("created_at")
+        try:
+            return self.jobs.update(
+                job.id,
+                at=now,
+                changes={"remote_id": remote_job.id, "submitted_at": submitted or format_ts(now)},
+            )
+        except sqlite3.IntegrityError:
+            # The server answered with a job another local job already stands for
+            # (the same document captured twice): this one is a duplicate.
+            other = self.jobs.find_by_remote_id(remote_job.id)
+            if job.status is JobStatus.QUEUED:
+                self.jobs.transition(
+                    job.id,
+                    JobStatus.CANCELLED,
+                    at=now,
+                    reason=f"duplicate of job {other.id if other else remote_job.id}",
+                    changes={"cancelled_at": now},
+                )
+            return None
+
+
+def _guarded(entry: OutboxEntry, call: Callable[[], Outcome]) -> Callable[[], Outcome]:
+    def run() -> Outcome:
+        try:
+            return call()
+        except SyncError as exc:
+            return Outcome(entry=entry, error=exc)
+        except Exception as exc:  # a bug must not kill the pool thread silently
+            log.exception("sending outbox row %s failed", entry.id)
+            return Outcome(
+                entry=entry,
+                error=TransientSyncError(f"unexpected error: {exc!r}", code="CLIENT_ERROR"),
+            )
+
+    return run
+
+
+def _group(entry: OutboxEntry) -> str:
+    return entry.media_asset_id or entry.job_id or entry.id
+
+
+def _earliest(a: datetime | None, b: datetime) -> datetime:
+    return b if a is None or b < a else a
+
+
+def _quota_recheck() -> timedelta:
+    return QUOTA_RECHECK
