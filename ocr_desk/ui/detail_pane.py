@@ -59,7 +59,12 @@ class DetailPane(QWidget):
     sig_image_shown = Signal(str)
 
     def __init__(
-        self, *, runner: TaskRunner, company_id: str, media_root: Path, parent: QWidget | None = None
+        self,
+        *,
+        runner: TaskRunner,
+        company_id: str,
+        media_root: Path,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._runner = runner
@@ -125,7 +130,9 @@ class DetailPane(QWidget):
         self.tabs.addTab(self.history, "&History")
         layout.addWidget(self.tabs, 1)
 
-    def _tool(self, text: str, name: str, key: QKeySequence | QKeySequence.StandardKey) -> QToolButton:
+    def _tool(
+        self, text: str, name: str, key: QKeySequence | QKeySequence.StandardKey
+    ) -> QToolButton:
         button = QToolButton(self)
         button.setText(text)
         button.setToolTip(name)

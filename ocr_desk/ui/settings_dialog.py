@@ -143,7 +143,9 @@ class SettingsDialog(QDialog):
         """The settings as edited (validated; raises ValueError with a readable message)."""
         url = self.server_url.text().strip() or None
         if url is not None and not url.startswith(("http://", "https://")):
-            raise ValueError("The server URL must start with https:// (or http:// on this computer).")
+            raise ValueError(
+                "The server URL must start with https:// (or http:// on this computer)."
+            )
         return self._settings.with_changes(
             server_url=url,
             default_job_type=str(self.job_type.currentData()),
