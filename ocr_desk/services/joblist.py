@@ -31,7 +31,8 @@ __all__ = [
 ]
 
 THUMBNAIL_VERSION = "thumbnail"
-WEBP_VERSION = "webp"
+WEBP_VERSION = "display"
+"""The WebP display version (``ocr_desk.media.VersionKind.DISPLAY``)."""
 
 
 class SortKey(StrEnum):

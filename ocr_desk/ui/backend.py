@@ -23,6 +23,8 @@ from ocr_desk.settings import Settings
 from ocr_desk.store import JobRepository, MediaRepository, Store
 from ocr_desk.sync.events import SyncEvent
 
+MEDIA_DIRNAME = "media"
+
 __all__ = [
     "BatchProgress",
     "BatchSummary",
@@ -38,12 +40,21 @@ __all__ = [
 
 
 def media_root(data_dir: Path) -> Path:
-    """The folder the media store's relative paths start from."""
-    try:
-        from ocr_desk.media import media_root as root  # type: ignore[attr-defined]
-    except ImportError:
-        return data_dir / "media"
-    return Path(root(data_dir))
+    """The folder the media store's relative paths start from (``<data dir>/media``)."""
+    return data_dir / MEDIA_DIRNAME
+
+
+def media_library(ctx: AppContext, store: Store) -> Any:
+    """The media library (issue 3) on this thread's store."""
+    from ocr_desk.media import MediaLibrary
+
+    return MediaLibrary(
+        store,
+        company_id=ctx.company_id,
+        root=media_root(ctx.data_dir),
+        clock=ctx.clock,
+        prefer_original=ctx.settings.upload_original,
+    )
 
 
 # -- capture ------------------------------------------------------------------------
@@ -81,41 +92,35 @@ def capture_paths(
     cancel: threading.Event,
 ) -> BatchSummary:
     """Capture files and folders through the media capture service (issue 3)."""
-    from ocr_desk.services import capture as capture_service
+    from ocr_desk.services.capture import CaptureService
 
-    summary = capture_service.capture_batch(  # type: ignore[attr-defined]
-        store=store,
-        data_dir=ctx.data_dir,
-        company_id=ctx.company_id,
-        clock=ctx.clock,
-        paths=list(paths),
+    service = CaptureService(
+        library=media_library(ctx, store), jobs=ctx.job_service(store), clock=ctx.clock
+    )
+    result = service.capture_batch(
+        list(paths),
         job_type=job_type,
         progress=lambda item: progress(_progress(item)),
         cancel=cancel,
     )
-    return _summary(summary, cancelled=cancel.is_set())
-
-
-def _progress(item: Any) -> BatchProgress:
-    job = getattr(item, "job", None)
-    return BatchProgress(
-        done=int(item.done),
-        total=int(item.total),
-        name=str(getattr(item, "name", "") or getattr(item, "path", "")),
-        outcome=str(getattr(item, "outcome", "captured")),
-        job_id=getattr(item, "job_id", None) or (job.id if job is not None else None),
-        reason=str(getattr(item, "reason", "") or ""),
+    return BatchSummary(
+        captured=len(result.captured),
+        duplicates=len(result.duplicates),
+        rejected=tuple((r.source, r.message or r.error_code or "") for r in result.rejected),
+        job_ids=tuple(r.job.id for r in result.results if r.job is not None),
+        cancelled=result.cancelled,
     )
 
 
-def _summary(summary: Any, *, cancelled: bool) -> BatchSummary:
-    rejected = tuple((str(name), str(reason)) for name, reason in summary.rejected)
-    return BatchSummary(
-        captured=int(summary.captured),
-        duplicates=int(summary.duplicates),
-        rejected=rejected,
-        job_ids=tuple(summary.job_ids),
-        cancelled=cancelled,
+def _progress(item: Any) -> BatchProgress:
+    result = item.result
+    return BatchProgress(
+        done=int(item.done),
+        total=int(item.total),
+        name=Path(str(result.source)).name,
+        outcome=str(result.status.value),
+        job_id=result.job.id if result.job is not None else None,
+        reason=str(result.message or ""),
     )
 
 
@@ -180,25 +185,17 @@ def make_engine(
         raise AuthError(f"not signed in to {server_url}: sign in from Settings")
     store = ctx.open_thread_store()
     client = ApiClient(base_url=server_url, token=token, ca_bundle=settings.ca_bundle)
-    media = _media_source(ctx, store)
+    media = media_library(ctx, store)
     return SyncEngine(
         store=store,
         company_id=ctx.company_id,
         client=client,
         clock=ctx.clock,
         listener=listener,
-        upload_file=media.upload_file if media is not None else None,
-        delete_after_ocr=getattr(media, "delete_after_ocr", None),
+        upload_file=media.upload_file,
+        delete_after_ocr=media.delete_after_ocr,
         options=EngineOptions(delete_after_ocr=settings.delete_after_ocr),
     )
-
-
-def _media_source(ctx: AppContext, store: Store) -> Any:
-    try:
-        from ocr_desk.media import MediaStore  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return MediaStore(store=store, root=media_root(ctx.data_dir), company_id=ctx.company_id)
 
 
 # -- export -------------------------------------------------------------------------

@@ -225,6 +225,7 @@ class JobTableModel(QAbstractTableModel):
             if generation != self._generation:
                 return
             total, rows = value
+            self._fetching = False
             self.beginResetModel()
             self._rows = list(rows)
             self._total = max(total, len(rows))
