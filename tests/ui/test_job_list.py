@@ -87,4 +87,6 @@ def test_filter_by_status_search_and_sort(ctx, make_window, qtbot):
         window.table.sortByColumn(Column.MERCHANT, Qt.SortOrder.AscendingOrder)
     merchants = [model.job_at(r).merchant.lower() for r in range(model.rowCount())]
     assert merchants == sorted(merchants)
-    assert model.data(model.index(0, Column.MERCHANT), JobRowRole).merchant == model.job_at(0).merchant
+    assert (
+        model.data(model.index(0, Column.MERCHANT), JobRowRole).merchant == model.job_at(0).merchant
+    )
