@@ -1,0 +1,90 @@
+"""``Idempotency-Key``: the first complete answer to a POST is kept and replayed.
+
+The request is fingerprinted by what it means, not its bytes (an upload's file
+hash and fields, a JSON body's canonical form), so a client resending the same
+upload with a new multipart boundary still matches. Answers a retry could change
+(5xx, 429, 402) are not kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.responses import JSONResponse
+
+from ocr_desk.core import Clock, OcrDeskError, format_ts
+
+from ..database import Database
+from ..errors import IdempotencyKeyReused, http_status
+from ..records import Principal
+
+__all__ = ["fingerprint", "run_idempotent"]
+
+NOT_KEPT = {402, 429}
+Action = Callable[[], tuple[int, Any]]
+
+
+def fingerprint(method: str, path: str, content: Any) -> str:
+    text = json.dumps([method, path, content], sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _response(status: int, body: Any, *, replayed: bool = False) -> JSONResponse:
+    headers = {"Idempotent-Replayed": "true"} if replayed else None
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def run_idempotent(
+    db: Database,
+    clock: Clock,
+    principal: Principal,
+    key: str | None,
+    *,
+    method: str,
+    path: str,
+    content: Any,
+    action: Action,
+) -> JSONResponse:
+    """Run ``action`` once per key; a resend gets the first answer, a different body a 422."""
+    if not key:
+        status, body = action()
+        return _response(status, body)
+    print_ = fingerprint(method, path, content)
+    row = db.read().one(
+        "SELECT fingerprint, status_code, body FROM idempotency WHERE company_id = ? AND key = ?",
+        (principal.company_id, key),
+    )
+    if row is not None:
+        if row["fingerprint"] != print_:
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key was used for a different request; "
+                "send a new key for a new request"
+            )
+        return _response(int(row["status_code"]), json.loads(row["body"]), replayed=True)
+    try:
+        status, body = action()
+    except OcrDeskError as exc:
+        code = http_status(exc)
+        if code >= 500 or code in NOT_KEPT:
+            raise
+        status, body = code, {"error": exc.to_dict()}
+    with db.transaction() as tx:
+        tx.execute(
+            "INSERT INTO idempotency (company_id, key, method, path, fingerprint, status_code, "
+            "body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (company_id, key) DO NOTHING",
+            (
+                principal.company_id,
+                key,
+                method,
+                path,
+                print_,
+                status,
+                json.dumps(body),
+                format_ts(clock.now()),
+            ),
+        )
+    return _response(status, body)

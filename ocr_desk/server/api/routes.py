@@ -1,0 +1,347 @@
+"""The v1 endpoints of docs/api.md. Handlers are plain functions run in the thread pool."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ocr_desk import __version__
+from ocr_desk.core import JobStatus, JobType, format_ts, parse_ts
+
+from ..context import ServerContext
+from ..errors import Unauthorized, ValidationFailed
+from ..jobs import month_start
+from ..records import Principal
+from .events import Broadcaster, event_stream
+from .idempotency import run_idempotent
+from .schemas import (
+    ChangeList,
+    ErrorBody,
+    Health,
+    JobCreate,
+    JobList,
+    JobOut,
+    Me,
+    MediaOut,
+    QueueStatusOut,
+    TokenOut,
+    TokenRequest,
+    UsageOut,
+)
+
+__all__ = ["router"]
+
+router = APIRouter()
+_bearer = HTTPBearer(auto_error=False, description="An API token of `user add` or /v1/auth/token")
+
+
+def _err(*codes: int) -> dict[int | str, dict[str, Any]]:
+    base = {401, 422, 500}
+    return {code: {"model": ErrorBody} for code in sorted(base | set(codes))}
+
+
+def ctx(request: Request) -> ServerContext:
+    context: ServerContext = request.app.state.ctx
+    return context
+
+
+def principal(
+    request: Request,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if creds is None:
+        raise Unauthorized("send the header Authorization: Bearer <token>; sign in to get one")
+    return ctx(request).accounts.authenticate(creds.credentials)
+
+
+Caller = Annotated[Principal, Depends(principal)]
+IdemKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=200, description="makes the POST safe to resend"),
+]
+
+
+@router.get("/healthz", response_model=Health, responses={500: {"model": ErrorBody}})
+def healthz() -> dict[str, str]:
+    return {"status": "ok", "version": __version__}
+
+
+@router.post(
+    "/v1/auth/token",
+    response_model=TokenOut,
+    responses=_err(413),
+    summary="Exchange email + password for an API token",
+)
+def auth_token(request: Request, body: TokenRequest, idempotency_key: IdemKey = None) -> Any:
+    # Idempotency-Key is accepted and ignored: tokens are stored hashed only, so the first
+    # answer cannot be replayed; a resend simply issues another valid token.
+    token, who = ctx(request).accounts.login(body.email, body.password)
+    return {"token": token, "user": {"email": who.email}, "company": who.company.to_dict()}
+
+
+@router.get("/v1/me", response_model=Me, responses=_err())
+def me(caller: Caller) -> Any:
+    return {"user": {"email": caller.email}, "company": caller.company.to_dict()}
+
+
+@router.post(
+    "/v1/media",
+    response_model=MediaOut,
+    status_code=201,
+    responses={
+        200: {"model": MediaOut, "description": "already stored (duplicate)"},
+        **_err(400, 413, 415, 429),
+    },
+)
+def upload_media(
+    request: Request,
+    caller: Caller,
+    file: Annotated[UploadFile, File(description="the image or PDF; its content is sniffed")],
+    sha256: Annotated[str | None, Form(max_length=64)] = None,
+    document_type: Annotated[JobType, Form()] = JobType.RECEIPT,
+    captured_at: Annotated[str | None, Form(max_length=40)] = None,
+    original_name: Annotated[str | None, Form(max_length=500)] = None,
+    idempotency_key: IdemKey = None,
+) -> Response:
+    c = ctx(request)
+    when = _parse_time(captured_at, "captured_at")
+    pending = c.media.receive(file.file)
+    try:
+        if sha256 is not None and sha256.strip().lower() != pending.sha256:
+            raise ValidationFailed(
+                f"the file's SHA-256 is {pending.sha256}, not {sha256}; "
+                "the upload was damaged: send it again"
+            )
+
+        def action() -> tuple[int, Any]:
+            media, created = c.media.store(
+                caller,
+                pending,
+                document_type=document_type.value,
+                captured_at=when,
+                original_name=original_name,
+            )
+            return (201 if created else 200), media.to_dict(duplicate=not created)
+
+        content = {
+            "sha256": pending.sha256,
+            "document_type": document_type.value,
+            "captured_at": captured_at,
+            "original_name": original_name,
+        }
+        return run_idempotent(
+            c.db,
+            c.clock,
+            caller,
+            idempotency_key,
+            method="POST",
+            path="/v1/media",
+            content=content,
+            action=action,
+        )
+    finally:
+        pending.discard()
+
+
+@router.delete("/v1/media/{media_id}", status_code=204, responses=_err(404))
+def delete_media(request: Request, caller: Caller, media_id: str) -> Response:
+    ctx(request).media.delete(caller.company_id, media_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/v1/jobs",
+    response_model=JobOut,
+    status_code=201,
+    responses={
+        200: {"model": JobOut, "description": "the media's existing job"},
+        **_err(400, 402, 404, 413),
+    },
+)
+def create_job(
+    request: Request, caller: Caller, body: JobCreate, idempotency_key: IdemKey = None
+) -> Response:
+    c = ctx(request)
+
+    def action() -> tuple[int, Any]:
+        job, created = c.jobs.create_job(
+            caller.company_id,
+            media_id=body.media_id,
+            job_type=body.job_type,
+            metadata=body.metadata,
+            force=body.force,
+        )
+        return (201 if created else 200), job.to_dict()
+
+    return run_idempotent(
+        c.db,
+        c.clock,
+        caller,
+        idempotency_key,
+        method="POST",
+        path="/v1/jobs",
+        content=body.model_dump(mode="json"),
+        action=action,
+    )
+
+
+@router.get("/v1/jobs/{job_id}", response_model=JobOut, responses=_err(404))
+def get_job(request: Request, caller: Caller, job_id: str) -> Response:
+    return JSONResponse(ctx(request).jobs.get(caller.company_id, job_id).to_dict())
+
+
+@router.get("/v1/jobs", response_model=JobList | ChangeList, responses=_err(400))
+def list_jobs(
+    request: Request,
+    caller: Caller,
+    status: JobStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    updated_since: Annotated[str | None, Query(max_length=30)] = None,
+) -> Response:
+    jobs = ctx(request).jobs
+    if updated_since is not None:
+        if cursor is not None:
+            raise ValidationFailed(
+                "give either cursor (paging) or updated_since (changes), not both"
+            )
+        since = _parse_cursor(updated_since, "updated_since")
+        page = jobs.changes(caller.company_id, since=since, status=status, limit=limit)
+        return JSONResponse(
+            {
+                "jobs": [j.to_dict() for j in page.jobs],
+                "cursor": str(page.cursor),
+                "has_more": page.has_more,
+            }
+        )
+    listing = jobs.list_jobs(caller.company_id, status=status, limit=limit, cursor=cursor)
+    return JSONResponse(
+        {"jobs": [j.to_dict() for j in listing.jobs], "next_cursor": listing.next_cursor}
+    )
+
+
+def _status_change(
+    request: Request, caller: Caller, job_id: str, key: str | None, verb: str
+) -> Response:
+    c = ctx(request)
+
+    def action() -> tuple[int, Any]:
+        change = c.jobs.cancel if verb == "cancel" else c.jobs.retry
+        return 200, change(caller.company_id, job_id).to_dict()
+
+    return run_idempotent(
+        c.db,
+        c.clock,
+        caller,
+        key,
+        method="POST",
+        path=f"/v1/jobs/{job_id}/{verb}",
+        content=None,
+        action=action,
+    )
+
+
+@router.post("/v1/jobs/{job_id}/cancel", response_model=JobOut, responses=_err(404, 409, 413))
+def cancel_job(
+    request: Request, caller: Caller, job_id: str, idempotency_key: IdemKey = None
+) -> Response:
+    return _status_change(request, caller, job_id, idempotency_key, "cancel")
+
+
+@router.post("/v1/jobs/{job_id}/retry", response_model=JobOut, responses=_err(404, 409, 413))
+def retry_job(
+    request: Request, caller: Caller, job_id: str, idempotency_key: IdemKey = None
+) -> Response:
+    return _status_change(request, caller, job_id, idempotency_key, "retry")
+
+
+@router.get("/v1/queue-status", response_model=QueueStatusOut, responses=_err())
+def queue_status(request: Request, caller: Caller) -> Response:
+    return JSONResponse(ctx(request).jobs.queue_status(caller.company_id).to_dict())
+
+
+@router.get("/v1/usage", response_model=UsageOut, responses=_err())
+def usage(request: Request, caller: Caller) -> Response:
+    c = ctx(request)
+    plan = c.config.plan(caller.company.plan)
+    used = c.jobs.jobs_used_this_month(c.db.read(), caller.company_id)
+    hour = c.media.uploads_hour(caller)
+    storage = c.media.storage_usage(caller.company_id)
+    left = None if plan.jobs_per_month is None else max(plan.jobs_per_month - used, 0)
+    return JSONResponse(
+        {
+            "plan": plan.name,
+            "month": month_start(c.clock.now()).strftime("%Y-%m"),
+            "jobs": {"used": used, "limit": plan.jobs_per_month, "left": left},
+            "uploads_hour": {
+                "used": hour.used,
+                "limit": hour.limit,
+                "reset_at": format_ts(hour.reset_at),
+            },
+            "cost_month": {
+                "amount": str(c.jobs.monthly_cost(caller.company_id)),
+                "currency": plan.currency,
+            },
+            "storage": {
+                "files": storage[0].files if storage else 0,
+                "bytes": storage[0].bytes if storage else 0,
+            },
+        }
+    )
+
+
+@router.get(
+    "/v1/events",
+    responses={
+        200: {
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "description": "job changes as server-sent events",
+        },
+        **_err(400),
+    },
+)
+def events(
+    request: Request,
+    caller: Caller,
+    since: Annotated[str | None, Query(max_length=30)] = None,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=30)] = None,
+) -> StreamingResponse:
+    c = ctx(request)
+    start = last_event_id if last_event_id is not None else since
+    cursor = None if start is None else _parse_cursor(start, "Last-Event-ID")
+    broadcaster: Broadcaster = request.app.state.broadcaster
+    stream = event_stream(
+        c.jobs,
+        broadcaster,
+        caller.company_id,
+        since=cursor,
+        poll_interval=c.config.poll_interval,
+        ping_interval=c.config.ping_interval,
+    )
+    return StreamingResponse(
+        stream,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+def _parse_cursor(text: str, name: str) -> int:
+    digits = text.strip()
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 18:
+        raise ValidationFailed(f"{name} must be a cursor this server gave out (digits), or 0")
+    return int(digits)
+
+
+def _parse_time(text: str | None, name: str) -> datetime | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        return parse_ts(text.strip())
+    except ValueError as exc:
+        raise ValidationFailed(
+            f"{name} must be an ISO 8601 time such as 2026-03-10T09:00:00Z"
+        ) from exc

@@ -1,0 +1,188 @@
+"""Extraction rules on OCR lines fed directly (no engine): layouts, formats, job types."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from ocr_desk.core import ExtractedField, ReceiptResult
+from ocr_desk.server.extract import EXTRACTOR_VERSION, extract
+from ocr_desk.server.extract.values import detect_currency, find_amounts, find_dates, find_times
+from ocr_desk.server.ocr import OcrLine, OcrOutput
+
+Piece = tuple[str, float]  # text and its left x
+
+
+def _output(rows: list[list[Piece]], *, confidence: float = 0.98) -> OcrOutput:
+    lines = []
+    for index, pieces in enumerate(rows):
+        top = 20 + index * 30
+        for text, left in pieces:
+            right = left + 11 * len(text)
+            box = ((left, top), (right, top), (right, top + 20), (left, top + 20))
+            lines.append(OcrLine(text=text, confidence=confidence, box=box))
+    return OcrOutput(lines=tuple(lines), engine="test", engine_version="0", seconds=0.1)
+
+
+def _receipt(*rows: list[Piece]) -> ReceiptResult:
+    return extract(_output(list(rows)), job_type="receipt", default_currency="USD")
+
+
+def test_label_and_amount_in_separate_boxes_make_one_row() -> None:
+    result = _receipt(
+        [("CORNER CAFE INC", 100)],
+        [("88 Main Street, Boston, MA 02110", 40)],
+        [("Date: 03/04/2021", 10)],
+        [("Latte", 10), ("4.50", 400)],
+        [("Bagel 2 @ 2.25", 10), ("4.50", 400)],
+        [("Subtotal", 10), ("9.00", 400)],
+        [("Sales Tax", 10), ("0.56", 400)],
+        [("Total", 10), ("$9.56", 390)],
+        [("Cash", 10), ("20.00", 400)],
+        [("Change", 10), ("10.44", 400)],
+    )
+    assert result.value("merchant") == "CORNER CAFE INC"
+    assert result.value("merchant_address") == "88 Main Street, Boston, MA 02110"
+    assert result.value("date") == "2021-03-04"  # month first for US dollars
+    assert result.value("total") == Decimal("9.56")
+    assert result.value("subtotal") == Decimal("9.00")
+    assert result.value("tax") == Decimal("0.56")
+    assert result.value("currency") == "USD"
+    items = [(item.description, item.quantity, item.amount) for item in result.line_items]
+    assert items == [("Latte", None, Decimal("4.50")), ("Bagel", Decimal("2"), Decimal("4.50"))]
+    assert result.extractor_version == EXTRACTOR_VERSION
+    assert isinstance(result.value("total"), Decimal)
+
+
+def test_rounded_total_wins_over_the_unrounded_one() -> None:
+    result = extract(
+        _output(
+            [
+                [("KEDAI MAJU SDN BHD", 60)],
+                [("TOTAL INCL GST", 10), ("9.02", 400)],
+                [("ROUNDING ADJ", 10), ("-0.02", 400)],
+                [("TOTAL ROUNDED", 10), ("RM9.00", 390)],
+                [("CASH", 10), ("10.00", 400)],
+            ]
+        ),
+        job_type="receipt",
+        default_currency="USD",
+    )
+    assert result.value("total") == Decimal("9.00")
+    assert result.value("currency") == "MYR"
+
+
+def test_amount_on_the_row_below_its_label() -> None:
+    result = _receipt([("SHOP", 10)], [("Amount due", 10)], [("123.40", 300)])
+    assert result.value("total") == Decimal("123.40")
+
+
+def test_invoice_gets_number_due_date_and_vendor() -> None:
+    result = extract(
+        _output(
+            [
+                [("ACME SUPPLIES LTD", 10)],
+                [("Invoice No: INV-2024-0042", 10)],
+                [("Invoice date: 2024-05-01", 10)],
+                [("Due date: 31 May 2024", 10)],
+                [("Total due", 10), ("€1.234,50", 380)],
+            ]
+        ),
+        job_type="invoice",
+        default_currency="USD",
+    )
+    assert result.value("invoice_number") == "INV-2024-0042"
+    assert result.value("date") == "2024-05-01"
+    assert result.value("due_date") == "2024-05-31"
+    assert result.value("vendor") == "ACME SUPPLIES LTD"
+    assert result.value("total") == Decimal("1234.50")
+    assert result.value("currency") == "EUR"
+
+
+def test_handwritten_is_text_only() -> None:
+    result = extract(
+        _output([[("Call Anna 12/03", 10)], [("Total 5.00", 10)]]),
+        job_type="handwritten",
+    )
+    assert result.fields == {}
+    assert result.text == "Call Anna 12/03\nTotal 5.00"
+
+
+def test_unknown_job_type_is_refused() -> None:
+    with pytest.raises(ValueError, match="job type"):
+        extract(_output([]), job_type="poem")
+
+
+def test_empty_output_has_no_fields_but_keeps_engine() -> None:
+    result = extract(_output([]), job_type="receipt")
+    assert result.value("total") is None
+    assert result.engine == "test"
+
+
+def test_low_confidence_fields_are_uncertain() -> None:
+    result = extract(
+        _output([[("BLURRY SHOP", 10)], [("Total", 10), ("7.00", 300)]], confidence=0.3),
+        job_type="receipt",
+    )
+    assert "total" in result.uncertain()
+    assert "merchant" in result.uncertain()
+
+
+def test_engine_fields_fill_what_layout_missed() -> None:
+    output = _output([[("SHOP", 10)]])
+    read = ReceiptResult(fields={"total": ExtractedField(value=Decimal("4.20"), confidence=0.9)})
+    output = OcrOutput(
+        lines=output.lines, engine="llm", engine_version="1", seconds=1.0, fields=read
+    )
+    assert extract(output, job_type="receipt").value("total") == Decimal("4.20")
+
+
+@pytest.mark.parametrize(
+    ("text", "month_first", "iso"),
+    [
+        ("25/12/2018", False, "2018-12-25"),
+        ("12-01-19", False, "2019-01-12"),
+        ("03/04/2021", True, "2021-03-04"),
+        ("25 Dec 2018", False, "2018-12-25"),
+        ("Dec 25, 2018", False, "2018-12-25"),
+        ("25-DEC-18", False, "2018-12-25"),
+        ("2018.12.25", False, "2018-12-25"),
+        ("Date: 9.3.2018 10:21", False, "2018-03-09"),
+    ],
+)
+def test_date_formats(text: str, month_first: bool, iso: str) -> None:
+    assert find_dates(text, month_first=month_first)[0].iso == iso
+
+
+def test_impossible_dates_are_ignored() -> None:
+    assert find_dates("31/02/2018 and 45/13/2019") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("TOTAL 1,234.56", Decimal("1234.56")),
+        ("Summe 1.234,56", Decimal("1234.56")),
+        ("RM9.00", Decimal("9.00")),
+        ("$ 12.30", Decimal("12.30")),
+        ("Rounding -0.02", Decimal("-0.02")),
+        ("Discount 3.00-", Decimal("-3.00")),
+    ],
+)
+def test_amounts(text: str, value: Decimal) -> None:
+    assert find_amounts(text)[-1][0] == value
+
+
+def test_dates_and_times_are_not_amounts() -> None:
+    assert find_amounts("12/03/2019 10:45") == []
+
+
+def test_times() -> None:
+    assert [t for t, _, _ in find_times("at 2:05 PM and 23:10:09")] == ["14:05", "23:10:09"]
+
+
+def test_currency_default_is_uncertain() -> None:
+    code, confidence = detect_currency("no money here", default="EUR")
+    assert code == "EUR"
+    assert confidence < 0.6
