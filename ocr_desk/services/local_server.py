@@ -51,8 +51,17 @@ _LAUNCH = "import sys; from ocr_desk.server.cli import main; sys.exit(main())"
 class LocalServer:
     """Starts, and stops, ``ocr-desk-server serve`` for this app."""
 
-    def __init__(self, *, data_dir: Path, python: str | None = None, port: int | None = None):
+    def __init__(
+        self,
+        *,
+        data_dir: Path,
+        python: str | None = None,
+        port: int | None = None,
+        serve_args: Sequence[str] = (),
+    ) -> None:
         self.data_dir = data_dir
+        self.serve_args = tuple(serve_args)
+        """Extra ``serve`` options (``--engine``, ``--ocr-workers``...)."""
         self._python = python or sys.executable
         self._port = port
         self.process: subprocess.Popen[bytes] | None = None
@@ -102,7 +111,9 @@ class LocalServer:
         log = self.log_path.open("ab")
         try:
             self.process = subprocess.Popen(
-                self._command("serve", "--host", "127.0.0.1", "--port", str(port)),
+                self._command(
+                    "serve", "--host", "127.0.0.1", "--port", str(port), *self.serve_args
+                ),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -153,6 +164,9 @@ class LocalServer:
 def _parse_token(output: str) -> str:
     """The token ``user add`` prints (JSON with a ``token`` key, or the longest word)."""
     text = output.strip()
+    said = re.search(r"token[^:\n]*:\s*(\S+)", text, flags=re.IGNORECASE)
+    if said:
+        return said.group(1)
     try:
         data = json.loads(text)
     except ValueError:

@@ -8,6 +8,7 @@ main window with its task runner and sync thread out; nothing global.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from ocr_desk.app import AppContext
@@ -15,8 +16,13 @@ from ocr_desk.app import AppContext
 __all__ = ["build_window", "run_gui"]
 
 
-def build_window(ctx: AppContext, *, sync: bool = True):  # type: ignore[no-untyped-def]
-    """The main window for ``ctx``; ``sync=False`` leaves the sync thread out."""
+def build_window(  # type: ignore[no-untyped-def]
+    ctx: AppContext, *, sync: bool = True, serve_args: Sequence[str] = ()
+):
+    """The main window for ``ctx``; ``sync=False`` leaves the sync thread out.
+
+    ``serve_args`` are extra options of the local server's ``serve`` (local mode only).
+    """
     from . import backend
     from .main_window import MainWindow
     from .sync_worker import SyncController
@@ -24,7 +30,9 @@ def build_window(ctx: AppContext, *, sync: bool = True):  # type: ignore[no-unty
 
     runner = TaskRunner(ctx)
     controller = (
-        SyncController(backend.engine_factory(ctx), paused=ctx.settings.sync_paused)
+        SyncController(
+            backend.engine_factory(ctx, serve_args=serve_args), paused=ctx.settings.sync_paused
+        )
         if sync
         else None
     )

@@ -259,10 +259,16 @@ def export_jobs(ctx: AppContext, store: Store, *, path: Path, fmt: str) -> int:
 class LocalModeEngine:
     """The embedded server (a child process) plus a sync engine pointed at it."""
 
-    def __init__(self, ctx: AppContext, *, listener: Callable[[SyncEvent], None]) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        *,
+        listener: Callable[[SyncEvent], None],
+        serve_args: Sequence[str] = (),
+    ) -> None:
         from ocr_desk.services.local_server import LocalServer
 
-        self.server = LocalServer(data_dir=ctx.data_dir / "local-server")
+        self.server = LocalServer(data_dir=ctx.data_dir / "local-server", serve_args=serve_args)
         self._ctx = ctx
         self._listener = listener
         self.engine: Any = None
@@ -298,8 +304,13 @@ class LocalModeEngine:
             self.engine.sync_now()
 
 
-def engine_factory(ctx: AppContext) -> Callable[[Callable[[SyncEvent], None]], Any]:
-    """The sync thread's engine: the configured server's, or local mode's when none is set."""
+def engine_factory(
+    ctx: AppContext, *, serve_args: Sequence[str] = ()
+) -> Callable[[Callable[[SyncEvent], None]], Any]:
+    """The sync thread's engine: the configured server's, or local mode's when none is set.
+
+    ``serve_args`` go to the local server's ``serve`` (tests pick the OCR workers there).
+    """
     settings = ctx.settings
 
     def build(listener: Callable[[SyncEvent], None]) -> Any:
@@ -312,7 +323,7 @@ def engine_factory(ctx: AppContext) -> Callable[[Callable[[SyncEvent], None]], A
                 listener=listener,
             )
             return _Closing(engine)
-        return LocalModeEngine(ctx, listener=listener)
+        return LocalModeEngine(ctx, listener=listener, serve_args=serve_args)
 
     return build
 

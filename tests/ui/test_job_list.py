@@ -25,7 +25,8 @@ def test_ten_thousand_jobs_load_lazily_and_scroll_to_the_end(ctx, make_window, q
     assert len(set(ids)) == 10_000
     last = model.job_at(9_999)
     first = model.job_at(0)
-    assert first is not None and last is not None
+    assert first is not None
+    assert last is not None
     assert first.captured_at > last.captured_at  # newest first
 
 
@@ -76,7 +77,8 @@ def test_filter_by_status_search_and_sort(ctx, make_window, qtbot):
     with qtbot.waitSignal(model.sig_loaded, timeout=5000):
         window.search.setText("Shop 13")
     rows = [model.job_at(r) for r in range(model.rowCount())]
-    assert rows and all("Shop 13" in (r.merchant or "") for r in rows)
+    assert rows
+    assert all("Shop 13" in (r.merchant or "") for r in rows)
     assert all(r.status is JobStatus.FAILED for r in rows)
 
     with qtbot.waitSignal(model.sig_loaded, timeout=5000):
