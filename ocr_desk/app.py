@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ocr_desk.core import Clock, SystemClock
-from ocr_desk.services import JobService
+from ocr_desk.media import MEDIA_DIRNAME, MediaLibrary
+from ocr_desk.services import CaptureService, JobService
 from ocr_desk.settings import Settings, default_data_dir
 from ocr_desk.store import DB_FILENAME, Store, open_store
 
@@ -42,6 +43,28 @@ class AppContext:
     def job_service(self, store: Store | None = None) -> JobService:
         """A job service on this context's connection, or on ``store`` (another thread's)."""
         return JobService(store or self.store, company_id=self.company_id, clock=self.clock)
+
+    @property
+    def media_root(self) -> Path:
+        """Where the content-addressed image files live."""
+        return self.data_dir / MEDIA_DIRNAME
+
+    def media_library(self, store: Store | None = None) -> MediaLibrary:
+        """The media library on this context's connection, or on ``store`` (another thread's)."""
+        return MediaLibrary(
+            store or self.store,
+            company_id=self.company_id,
+            root=self.media_root,
+            clock=self.clock,
+            prefer_original=self.settings.upload_original,
+        )
+
+    def capture_service(self, store: Store | None = None) -> CaptureService:
+        """Capture (single files and batches) writing through ``store`` (default: this one)."""
+        store = store or self.store
+        return CaptureService(
+            library=self.media_library(store), jobs=self.job_service(store), clock=self.clock
+        )
 
     def open_thread_store(self) -> Store:
         """A new connection to the same database, for a worker thread."""

@@ -7,7 +7,14 @@ import sys
 
 import pytest
 
-NON_UI = ["ocr_desk.core", "ocr_desk.store", "ocr_desk.services", "ocr_desk.cli", "ocr_desk.app"]
+NON_UI = [
+    "ocr_desk.core",
+    "ocr_desk.store",
+    "ocr_desk.media",
+    "ocr_desk.services",
+    "ocr_desk.cli",
+    "ocr_desk.app",
+]
 
 
 @pytest.mark.parametrize("module", NON_UI)

@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
+from .capture import (
+    BatchResult,
+    CaptureProgress,
+    CaptureResult,
+    CaptureService,
+    CaptureStatus,
+    expand_paths,
+)
 from .jobs import JobService
 
-__all__ = ["JobService"]
+__all__ = [
+    "BatchResult",
+    "CaptureProgress",
+    "CaptureResult",
+    "CaptureService",
+    "CaptureStatus",
+    "JobService",
+    "expand_paths",
+]

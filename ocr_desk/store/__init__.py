@@ -6,6 +6,7 @@ from .costs import CostRepository
 from .database import DB_FILENAME, Store, open_store
 from .jobs import JobRepository
 from .media import MediaNotFoundError, MediaRepository
+from .media_files import MediaFile, MediaFileRepository
 from .migrations import SCHEMA_VERSION
 from .outbox import OutboxOp, OutboxRepository
 from .records import (
@@ -28,6 +29,8 @@ __all__ = [
     "JobEvent",
     "JobRepository",
     "MediaAsset",
+    "MediaFile",
+    "MediaFileRepository",
     "MediaNotFoundError",
     "MediaRepository",
     "MonthlyCost",

@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from ocr_desk.app import AppContext
+from ocr_desk.media import MEDIA_DIRNAME
 from ocr_desk.core import AuthError, JobStatus
 from ocr_desk.services.joblist import storage_bytes
 from ocr_desk.settings import Settings
 from ocr_desk.store import JobRepository, MediaRepository, Store
 from ocr_desk.sync.events import SyncEvent
-
-MEDIA_DIRNAME = "media"
 
 __all__ = [
     "BatchProgress",
@@ -42,19 +41,6 @@ __all__ = [
 def media_root(data_dir: Path) -> Path:
     """The folder the media store's relative paths start from (``<data dir>/media``)."""
     return data_dir / MEDIA_DIRNAME
-
-
-def media_library(ctx: AppContext, store: Store) -> Any:
-    """The media library (issue 3) on this thread's store."""
-    from ocr_desk.media import MediaLibrary
-
-    return MediaLibrary(
-        store,
-        company_id=ctx.company_id,
-        root=media_root(ctx.data_dir),
-        clock=ctx.clock,
-        prefer_original=ctx.settings.upload_original,
-    )
 
 
 # -- capture ------------------------------------------------------------------------
@@ -92,11 +78,7 @@ def capture_paths(
     cancel: threading.Event,
 ) -> BatchSummary:
     """Capture files and folders through the media capture service (issue 3)."""
-    from ocr_desk.services.capture import CaptureService
-
-    service = CaptureService(
-        library=media_library(ctx, store), jobs=ctx.job_service(store), clock=ctx.clock
-    )
+    service = ctx.capture_service(store)
     result = service.capture_batch(
         list(paths),
         job_type=job_type,
@@ -185,7 +167,7 @@ def make_engine(
         raise AuthError(f"not signed in to {server_url}: sign in from Settings")
     store = ctx.open_thread_store()
     client = ApiClient(base_url=server_url, token=token, ca_bundle=settings.ca_bundle)
-    media = media_library(ctx, store)
+    media = ctx.media_library(store)
     return SyncEngine(
         store=store,
         company_id=ctx.company_id,

@@ -1,0 +1,81 @@
+"""Media capture: the Pillow ingest pipeline, the content-addressed file store, retention.
+
+What other parts use (names stable):
+
+- :class:`MediaLibrary` (build it with ``AppContext.media_library(store)``; one per
+  thread, like the store it is given):
+
+  - ``upload_file(asset_id) -> (Path, mime_type)``: the file the sync uploads for OCR.
+    The processed JPEG (upright, quality 80, long side <= 3508 px) for a single-page
+    image; the original for a multi-page document (PDF, TIFF), and for every asset
+    when the ``upload_original`` setting is on. The path's stem is the file's SHA-256
+    (send it as the ``sha256`` form field). Raises ``MediaFileMissingError`` after
+    ``delete_after_ocr``, ``MediaNotFoundError`` for an unknown asset.
+  - ``delete_after_ocr(asset_id) -> bytes freed``: call after a job of the asset
+    completed when ``settings.delete_after_ocr`` is on. Removes the original and the
+    processed pages, keeps the thumbnail, the WebP display version and the results;
+    refuses (``NotYetProcessedError``) while no job of the asset has completed.
+  - ``thumbnail_path(asset_id)`` (150x150 JPEG, letterboxed on white) and
+    ``display_path(asset_id, page=0)`` (WebP, long side <= 1600 px) for the GUI.
+  - ``storage_usage() -> StorageUsage`` (exact bytes per version kind) and
+    ``cleanup_expired(retention_days=...) -> CleanupReport`` (retention, 90 days by
+    default, counted from capture time; None keeps everything).
+
+- Batch capture with progress and cancel lives one layer up, in
+  ``ocr_desk.services.capture.CaptureService.capture_batch``.
+
+Stored files: ``<data dir>/media/<sha[:2]>/<sha><ext>``, rows in ``media_files``
+(version ``original`` | ``processed`` | ``display`` | ``thumbnail``, one row per page
+for processed and display).
+"""
+
+from __future__ import annotations
+
+from .decode import MAX_OCR_LONG_SIDE, MIN_OCR_LONG_SIDE, plan_reduction
+from .filestore import FileStore, relpath_for
+from .library import (
+    MEDIA_DIRNAME,
+    CleanupReport,
+    MediaFileMissingError,
+    MediaLibrary,
+    NotYetProcessedError,
+    StorageUsage,
+)
+from .pipeline import (
+    DISPLAY_LONG_SIDE,
+    JPEG_QUALITY,
+    THUMBNAIL_SIZE,
+    CaptureLimits,
+    Prepared,
+    Rendition,
+    Source,
+    VersionKind,
+    check_source,
+    read_source,
+    render,
+)
+
+__all__ = [
+    "DISPLAY_LONG_SIDE",
+    "JPEG_QUALITY",
+    "MAX_OCR_LONG_SIDE",
+    "MEDIA_DIRNAME",
+    "MIN_OCR_LONG_SIDE",
+    "THUMBNAIL_SIZE",
+    "CaptureLimits",
+    "CleanupReport",
+    "FileStore",
+    "MediaFileMissingError",
+    "MediaLibrary",
+    "NotYetProcessedError",
+    "Prepared",
+    "Rendition",
+    "Source",
+    "StorageUsage",
+    "VersionKind",
+    "check_source",
+    "plan_reduction",
+    "read_source",
+    "relpath_for",
+    "render",
+]
