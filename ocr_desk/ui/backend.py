@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from ocr_desk.app import AppContext
-from ocr_desk.media import MEDIA_DIRNAME
 from ocr_desk.core import AuthError, JobStatus
 from ocr_desk.services.joblist import storage_bytes
 from ocr_desk.settings import Settings
@@ -31,16 +30,10 @@ __all__ = [
     "export_jobs",
     "has_token",
     "make_engine",
-    "media_root",
     "sign_in",
     "sign_out",
     "status_snapshot",
 ]
-
-
-def media_root(data_dir: Path) -> Path:
-    """The folder the media store's relative paths start from (``<data dir>/media``)."""
-    return data_dir / MEDIA_DIRNAME
 
 
 # -- capture ------------------------------------------------------------------------

@@ -68,7 +68,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("OCR Desk")
         self.setAccessibleName("OCR Desk main window")
         self.resize(1280, 800)
-        root = backend.media_root(ctx.data_dir)
+        root = ctx.media_root
 
         self.thumbnails = ThumbnailCache(runner=runner, media_root=root)
         self.model = JobTableModel(
