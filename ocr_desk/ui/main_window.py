@@ -170,7 +170,7 @@ class MainWindow(QMainWindow):
 
         self.capture.sig_batch_done.connect(self._on_batch_done)
         self.capture.sig_progress.connect(self._on_capture_progress)
-        self.capture.sig_failed.connect(lambda m: self.statusBar().showMessage(m, 10000))
+        self.capture.sig_failed.connect(self.show_message)
         self._last_counts: dict[str, int] = {}
         self._pending_rows: list[str] = []
         self._rows_timer = QTimer(self)
@@ -181,7 +181,8 @@ class MainWindow(QMainWindow):
             sync.worker.sig_state.connect(self.on_state)
             sync.worker.sig_jobs.connect(self.on_jobs_changed)
             sync.worker.sig_queue.connect(self.on_queue)
-            sync.worker.sig_error.connect(lambda m: self.statusBar().showMessage(m, 10000))
+            # bound methods, never lambdas: a lambda would run on the sync thread
+            sync.worker.sig_error.connect(self.show_message)
         self.pause_action.setChecked(ctx.settings.sync_paused)
 
     # -- actions ----------------------------------------------------------------------
@@ -514,6 +515,9 @@ class MainWindow(QMainWindow):
         else:
             self.statusBar().showMessage(f"{title}: {message}", 8000)
         self.sig_notified.emit(title, message)
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10000)
 
     def _on_count(self, _value: object = None) -> None:
         self.count_label.setText(f"{self.model.total} job(s)")

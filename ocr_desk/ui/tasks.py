@@ -11,6 +11,8 @@ not need the database (image decoding, capture batches) uses a wider pool.
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import traceback
 from collections.abc import Callable
@@ -21,7 +23,27 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from ocr_desk.app import AppContext
 from ocr_desk.store import Store
 
-__all__ = ["Task", "TaskChannel", "TaskRunner"]
+__all__ = ["BACKGROUND_NICE", "Task", "TaskChannel", "TaskRunner", "lower_thread_priority"]
+
+BACKGROUND_NICE = 10
+
+
+def lower_thread_priority() -> None:
+    """Give the calling worker thread a lower CPU priority than the UI thread.
+
+    On Linux the nice value is per thread (and threads or processes started from
+    this one inherit it), so capture, upload and the local server never take the
+    CPU from the UI thread on a busy laptop. Elsewhere this does nothing.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        tid = threading.get_native_id()
+        current = os.getpriority(os.PRIO_PROCESS, tid)
+        if current < BACKGROUND_NICE:
+            os.setpriority(os.PRIO_PROCESS, tid, BACKGROUND_NICE)
+    except OSError:
+        pass
 
 
 class TaskChannel(QObject):
@@ -113,6 +135,7 @@ class _ThreadStores:
     def get(self) -> Store:
         store: Store | None = getattr(self._local, "store", None)
         if store is None:
+            lower_thread_priority()
             store = self._ctx.open_thread_store()
             self._local.store = store
             with self._lock:
