@@ -533,5 +533,12 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         self.capture.cancel_batch()
         if self.sync is not None:
+            for signal in (
+                self.sync.worker.sig_state,
+                self.sync.worker.sig_jobs,
+                self.sync.worker.sig_queue,
+                self.sync.worker.sig_error,
+            ):
+                signal.disconnect()
             self.sync.stop()
         super().closeEvent(event)

@@ -161,6 +161,7 @@ class TaskRunner:
         self._work_pool.setMaxThreadCount(max(1, workers))
         self._work_pool.setExpiryTimeout(-1)
         self._channels: set[TaskChannel] = set()
+        self._closed = False
 
     def run(
         self,
@@ -182,6 +183,9 @@ class TaskRunner:
             on_progress=on_progress,
             on_finished=self._channels.discard,
         )
+        if self._closed:  # the window is closing: nothing new starts, nothing comes back
+            channel.dropped = True
+            return channel
         self._channels.add(channel)
         pool = self._work_pool if heavy else self._db_pool
         pool.start(Task(fn, channel, self._stores))
@@ -197,6 +201,7 @@ class TaskRunner:
         return self._db_pool.waitForDone(msecs) and ok
 
     def shutdown(self) -> None:
+        self._closed = True
         for channel in list(self._channels):
             channel.dropped = True
         self._work_pool.clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 
 from ocr_desk.app import AppContext
 from ocr_desk.ui import build_window
@@ -22,6 +22,7 @@ class Heartbeat:
         self._last = time.perf_counter()
         self.timer = QTimer()
         self.timer.setInterval(interval_ms)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.timeout.connect(self._tick)
 
     def _tick(self) -> None:
