@@ -315,6 +315,8 @@ class MainWindow(QMainWindow):
         self.refresh_status()
         self.capture.set_watched_folder(self.ctx.settings.watched_folder)
         if self.sync is not None:
+            if not self.ctx.settings.server_url:
+                self.status_panel.set_quota(None, note="local server")
             self.sync.start()
         else:
             self.on_state(
@@ -462,6 +464,8 @@ class MainWindow(QMainWindow):
             self.notify("Signed out", "Sign in again from Settings; captures keep queueing.")
 
     def on_jobs_changed(self, event: JobsChanged) -> None:
+        # job changes come from the server's answers: that is a successful sync
+        self.status_panel.set_last_sync(self.ctx.clock.now())
         self.model.refresh_ids(event.job_ids)
         if self.detail.job_id in event.job_ids:
             self.detail.refresh()
