@@ -10,7 +10,7 @@ from ..conftest import COMPANY, add_asset
 
 def test_pages_filter_search_and_rows_by_id(store, clock, service):
     ids = []
-    for i in range(7):
+    for _ in range(7):
         asset = add_asset(store, clock)
         job = service.create_job(media_asset_id=asset.id)
         ids.append(job.id)
