@@ -161,7 +161,7 @@ def make_engine(
     store = ctx.open_thread_store()
     client = ApiClient(base_url=server_url, token=token, ca_bundle=settings.ca_bundle)
     media = ctx.media_library(store)
-    return SyncEngine(
+    engine = SyncEngine(
         store=store,
         company_id=ctx.company_id,
         client=client,
@@ -171,6 +171,39 @@ def make_engine(
         delete_after_ocr=media.delete_after_ocr,
         options=EngineOptions(delete_after_ocr=settings.delete_after_ocr),
     )
+    return EngineHandle(engine=engine, client=client, store=store)
+
+
+class EngineHandle:
+    """A SyncEngine with what it was built on: ``stop`` closes the engine, its HTTP
+    connection pool and its SQLite connection."""
+
+    def __init__(self, *, engine: Any, client: Any, store: Store) -> None:
+        self.engine = engine
+        self._client = client
+        self._store = store
+
+    def start(self) -> None:
+        self.engine.start()
+
+    def stop(self) -> None:
+        try:
+            self.engine.close()
+        finally:
+            self._client.close()
+            self._store.close()
+
+    def pause(self) -> None:
+        self.engine.pause()
+
+    def resume(self) -> None:
+        self.engine.resume()
+
+    def sync_now(self) -> None:
+        self.engine.sync_now()
+
+    def snapshot(self) -> Any:
+        return self.engine.connectivity.snapshot()
 
 
 # -- export -------------------------------------------------------------------------
@@ -260,12 +293,12 @@ class LocalModeEngine:
         self.engine.start()
 
     def snapshot(self) -> Any:
-        return None if self.engine is None else self.engine.connectivity.snapshot()
+        return None if self.engine is None else self.engine.snapshot()
 
     def stop(self) -> None:
         try:
             if self.engine is not None:
-                self.engine.close()
+                self.engine.stop()
         finally:
             self.server.stop()
 
@@ -293,39 +326,14 @@ def engine_factory(
 
     def build(listener: Callable[[SyncEvent], None]) -> Any:
         if settings.server_url:
-            engine = make_engine(
+            engine: EngineHandle = make_engine(
                 ctx,
                 settings=settings,
                 server_url=settings.server_url,
                 token=None,
                 listener=listener,
             )
-            return _Closing(engine)
+            return engine
         return LocalModeEngine(ctx, listener=listener, serve_args=serve_args)
 
     return build
-
-
-class _Closing:
-    """A SyncEngine whose ``stop`` also closes its connection pool."""
-
-    def __init__(self, engine: Any) -> None:
-        self.engine = engine
-
-    def start(self) -> None:
-        self.engine.start()
-
-    def snapshot(self) -> Any:
-        return self.engine.connectivity.snapshot()
-
-    def stop(self) -> None:
-        self.engine.close()
-
-    def pause(self) -> None:
-        self.engine.pause()
-
-    def resume(self) -> None:
-        self.engine.resume()
-
-    def sync_now(self) -> None:
-        self.engine.sync_now()
