@@ -13,7 +13,19 @@ from pathlib import Path
 
 from ocr_desk.app import AppContext
 
-__all__ = ["build_window", "run_gui"]
+__all__ = ["build_window", "run_gui", "settle_memory"]
+
+
+def settle_memory() -> None:
+    """Collect once and freeze what survived (the start-up's modules, widgets, caches).
+
+    Later collections then skip those objects, so a full collection on the UI thread
+    stays short while a batch is imported and synced.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def build_window(  # type: ignore[no-untyped-def]
@@ -54,6 +66,7 @@ def run_gui(data_dir: Path | str | None = None) -> int:
         window = build_window(ctx)
         window.show()
         window.start()
+        settle_memory()
         try:
             return int(app.exec())
         finally:

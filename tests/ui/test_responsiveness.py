@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 
 from ocr_desk.app import AppContext
-from ocr_desk.ui import build_window
+from ocr_desk.ui import build_window, settle_memory
 
 from .test_capture import drop, make_receipt
 
@@ -54,6 +55,7 @@ def test_hundred_image_import_and_sync_keep_the_ui_thread_free(qtbot, tmp_path: 
                 window.start()
             # the local server is up once the engine reports its first state
             qtbot.waitUntil(lambda: window.status_panel.state is not None, timeout=60000)
+            settle_memory()  # as run_gui does once the window is up
             beat = Heartbeat()
             beat.start()
             with qtbot.waitSignal(window.capture.sig_batch_done, timeout=120000) as done:
@@ -67,5 +69,6 @@ def test_hundred_image_import_and_sync_keep_the_ui_thread_free(qtbot, tmp_path: 
             assert beat.ticks > 50
             assert beat.largest < 0.100, f"the UI thread froze for {beat.largest * 1000:.0f} ms"
         finally:
+            gc.unfreeze()
             window.close()
             window.runner.shutdown()
