@@ -12,6 +12,7 @@ calls it from a worker thread.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -138,6 +139,7 @@ class LocalServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
             )
         finally:
             log.close()
@@ -180,6 +182,16 @@ class LocalServer:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout)
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: get SIGTERM when the app dies, even by SIGKILL (Linux)."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _parse_token(output: str) -> str:
