@@ -14,14 +14,16 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ocr_desk.app import AppContext
 from ocr_desk.core import AuthError, JobStatus
 from ocr_desk.services.joblist import storage_bytes
 from ocr_desk.settings import Settings
 from ocr_desk.store import JobRepository, MediaRepository, Store
-from ocr_desk.sync.events import SyncEvent
+
+if TYPE_CHECKING:
+    from ocr_desk.sync.events import SyncEvent
 
 __all__ = [
     "BatchProgress",

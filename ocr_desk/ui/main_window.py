@@ -8,7 +8,7 @@ runner, every sync call a queued call to the sync thread).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
@@ -34,7 +34,6 @@ from ocr_desk.app import AppContext
 from ocr_desk.core import JobStatus
 from ocr_desk.settings import Settings
 from ocr_desk.store import Store
-from ocr_desk.sync.events import ConnectionState, JobsChanged, QueueChanged, StateChanged
 
 from . import actions, backend
 from .capture_area import CaptureArea
@@ -45,6 +44,9 @@ from .status_panel import StatusPanel
 from .sync_worker import SyncController
 from .tasks import TaskRunner
 from .thumbnails import ThumbnailCache
+
+if TYPE_CHECKING:  # the sync package loads on the sync thread, not before the window shows
+    from ocr_desk.sync.events import JobsChanged, QueueChanged, StateChanged
 
 __all__ = ["MainWindow"]
 
@@ -319,6 +321,8 @@ class MainWindow(QMainWindow):
                 self.status_panel.set_quota(None, note="local server")
             self.sync.start()
         else:
+            from ocr_desk.sync.events import ConnectionState, StateChanged
+
             self.on_state(
                 StateChanged(
                     state=ConnectionState.OFFLINE,
@@ -460,7 +464,7 @@ class MainWindow(QMainWindow):
 
     def on_state(self, event: StateChanged) -> None:
         self.status_panel.set_state(event)
-        if event.state == ConnectionState.SIGNED_OUT:
+        if event.state == "signed_out":
             self.notify("Signed out", "Sign in again from Settings; captures keep queueing.")
 
     def on_jobs_changed(self, event: JobsChanged) -> None:

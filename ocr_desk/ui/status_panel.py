@@ -9,28 +9,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QWidget
 
-from ocr_desk.sync.events import ConnectionState, StateChanged
+if TYPE_CHECKING:  # the sync package loads on the sync thread, not before the window shows
+    from ocr_desk.sync.events import StateChanged
 
 __all__ = ["StatusPanel", "describe_state", "human_bytes"]
 
+# Keyed by ``ConnectionState`` values (a StrEnum, so its members are these strings).
 _STATE_TEXT = {
-    ConnectionState.ONLINE: "Online",
-    ConnectionState.OFFLINE: "Offline",
-    ConnectionState.SIGNED_OUT: "Signed out",
-    ConnectionState.QUOTA_PAUSED: "Paused: monthly quota used up",
-    ConnectionState.RATE_LIMITED: "Rate limited",
-    ConnectionState.PAUSED: "Sync paused",
+    "online": "Online",
+    "offline": "Offline",
+    "signed_out": "Signed out",
+    "quota_paused": "Paused: monthly quota used up",
+    "rate_limited": "Rate limited",
+    "paused": "Sync paused",
 }
 _STATE_COLOUR = {
-    ConnectionState.ONLINE: "#1e7a34",
-    ConnectionState.OFFLINE: "#b3261e",
-    ConnectionState.SIGNED_OUT: "#b3261e",
-    ConnectionState.QUOTA_PAUSED: "#8a5a00",
-    ConnectionState.RATE_LIMITED: "#8a5a00",
-    ConnectionState.PAUSED: "#5f6368",
+    "online": "#1e7a34",
+    "offline": "#b3261e",
+    "signed_out": "#b3261e",
+    "quota_paused": "#8a5a00",
+    "rate_limited": "#8a5a00",
+    "paused": "#5f6368",
 }
 
 
@@ -43,8 +46,8 @@ def _clock(when: datetime) -> str:
 
 def describe_state(event: StateChanged) -> str:
     """One line a person understands: "Offline since 09:12 (retry at 09:13)"."""
-    text = _STATE_TEXT[event.state]
-    if event.state == ConnectionState.ONLINE:
+    text = _STATE_TEXT.get(str(event.state), str(event.state))
+    if event.state == "online":
         return text
     text += f" since {_clock(event.since)}"
     if event.until is not None:
@@ -133,7 +136,9 @@ class StatusPanel(QFrame):
         self.state = event
         text = describe_state(event)
         self.connection.setText(text)
-        self.connection.setStyleSheet(f"color: {_STATE_COLOUR[event.state]}; font-weight: bold")
+        self.connection.setStyleSheet(
+            f"color: {_STATE_COLOUR.get(str(event.state), '#000000')}; font-weight: bold"
+        )
         self.connection.setAccessibleName(f"Connection: {text}")
         if event.last_sync_at is not None:
             self.set_last_sync(event.last_sync_at)

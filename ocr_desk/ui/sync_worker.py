@@ -12,18 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, Signal, Slot
 
-from ocr_desk.sync.events import (
-    ConnectionState,
-    JobsChanged,
-    QueueChanged,
-    StateChanged,
-    SyncEvent,
-)
 from ocr_desk.ui.tasks import lower_thread_priority
+
+if TYPE_CHECKING:  # imported on the sync thread (see SyncWorker.start), not at start-up
+    from ocr_desk.sync.events import SyncEvent
 
 __all__ = ["EngineFactory", "SyncController", "SyncEngineLike", "SyncWorker"]
 
@@ -38,7 +34,7 @@ class SyncEngineLike(Protocol):
     def sync_now(self) -> None: ...
 
 
-EngineFactory = Callable[[Callable[[SyncEvent], None]], SyncEngineLike | None]
+EngineFactory = Callable[[Callable[["SyncEvent"], None]], SyncEngineLike | None]
 """Builds the engine on the sync thread, given the listener; ``None`` when sync cannot run."""
 
 
@@ -59,16 +55,19 @@ class SyncWorker(QObject):
 
     def listener(self, event: SyncEvent) -> None:
         """The engine's callback; may be called from any of the engine's threads."""
-        if isinstance(event, StateChanged):
+        kind = type(event).__name__
+        if kind == "StateChanged":
             self.sig_state.emit(event)
-        elif isinstance(event, JobsChanged):
+        elif kind == "JobsChanged":
             self.sig_jobs.emit(event)
-        elif isinstance(event, QueueChanged):
+        elif kind == "QueueChanged":
             self.sig_queue.emit(event)
 
     @Slot()
     def start(self) -> None:
         lower_thread_priority()  # the engine's threads and the local server inherit it
+        from ocr_desk.sync.events import ConnectionState, StateChanged
+
         try:
             self._engine = self._factory(self.listener)
             if self._engine is None:
