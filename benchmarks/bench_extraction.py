@@ -62,6 +62,8 @@ def norm_total(value: object) -> Decimal | None:
 def norm_date(value: str) -> str | None:
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         return value
+    if re.fullmatch(r"(?:19|20)\d{6}", value.strip()):  # 20180304
+        return f"{value[:4]}-{value[4:6]}-{value[6:8]}"
     found = find_dates(value)
     return found[0].iso if found else None
 
@@ -141,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=None)
     parser.add_argument("--currency", default="MYR", help="the data set's default currency")
     parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument(
+        "--option", action="append", default=[], help="engine option KEY=INT, e.g. threads=2"
+    )
     args = parser.parse_args(argv)
     manifest = args.dataset / "manifest.jsonl"
     if not manifest.exists():
@@ -149,10 +154,14 @@ def main(argv: list[str] | None = None) -> int:
     records = [json.loads(line) for line in manifest.read_text().splitlines() if line.strip()]
     if args.limit:
         records = records[: args.limit]
+    speeds: dict[str, float] = {}
     for name in args.engine.split(","):
-        engine = get_engine(name)
+        options = {key: int(value) for key, value in (o.split("=", 1) for o in args.option)}
+        engine = get_engine(name, **options)
         hits = dict.fromkeys(FIELDS, 0)
         base_hits = dict.fromkeys(FIELDS, 0)
+        counted = dict.fromkeys(FIELDS, 0)
+        spaceless = dict.fromkeys(("company", "address"), 0)
         seconds = 0.0
         for record in records:
             image = args.dataset / record["image"]
@@ -175,16 +184,35 @@ def main(argv: list[str] | None = None) -> int:
             seconds += output.seconds + time.perf_counter() - started
             want, got, base = truth(record), predicted(result), naive(output)
             for field in FIELDS:
+                if want[field] in (None, ""):
+                    continue  # no usable ground truth for this field
+                counted[field] += 1
                 hits[field] += got[field] == want[field]
+                if field in spaceless:
+                    spaceless[field] += str(got[field]).replace(" ", "") == str(
+                        want[field]
+                    ).replace(" ", "")
                 base_hits[field] += base[field] == want[field]
                 if args.show_misses and got[field] != want[field]:
                     print(f"  {record['id']} {field}: got {got[field]!r} want {want[field]!r}")
         count = len(records)
-        print(f"engine {name} {engine.version}: {count} receipts, {seconds / count:.2f} s/receipt")
+        speeds[name] = seconds / count
+        first = next(iter(speeds))
+        print(
+            f"engine {name} {engine.version}: {count} receipts, {seconds / count:.2f} s/receipt"
+            f" ({speeds[first] / speeds[name]:.2f}x the speed of {first})"
+        )
         for field in FIELDS:
-            share, base_share = hits[field] / count, base_hits[field] / count
+            share = hits[field] / max(counted[field], 1)
+            base_share = base_hits[field] / max(counted[field], 1)
             ratio = share / base_share if base_share else float("inf")
-            print(f"  {field:8s} {share:6.1%}   baseline {base_share:6.1%}   ratio {ratio:5.2f}x")
+            print(
+                f"  {field:8s} {share:6.1%} of {counted[field]:3d}   "
+                f"baseline {base_share:6.1%}   ratio {ratio:5.2f}x"
+            )
+        for field, matched in spaceless.items():
+            share = matched / max(counted[field], 1)
+            print(f"  {field:8s} {share:6.1%} ignoring all spaces (OCR spacing around , . &)")
     return 0
 
 

@@ -6,14 +6,16 @@ the :class:`AppContext`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ocr_desk.core import Clock, SystemClock
+from ocr_desk.core import AuthError, Clock, SystemClock
 from ocr_desk.media import MEDIA_DIRNAME, MediaLibrary
 from ocr_desk.services import CaptureService, JobService
 from ocr_desk.settings import Settings, default_data_dir
 from ocr_desk.store import DB_FILENAME, Store, open_store
+from ocr_desk.sync import ApiClient, CredentialStore, EngineOptions, SyncEngine, SyncEvent
 
 __all__ = ["AppContext"]
 
@@ -65,6 +67,40 @@ class AppContext:
         return CaptureService(
             library=self.media_library(store), jobs=self.job_service(store), clock=self.clock
         )
+
+    def sync_engine(
+        self,
+        *,
+        store: Store | None = None,
+        listener: Callable[[SyncEvent], None] | None = None,
+        options: EngineOptions | None = None,
+        credentials: CredentialStore | None = None,
+    ) -> SyncEngine:
+        """A sync engine for the configured server, signed in with the saved token.
+
+        Give the GUI's sync thread its own ``store`` (:meth:`open_thread_store`); the
+        engine's ``client`` is the caller's to close. Raises :class:`AuthError` when no
+        server is set or no token is saved.
+        """
+        server = self.settings.server_url
+        if not server:
+            raise AuthError("no server is set: sign in first with `ocr-desk login --server URL`")
+        token = (credentials or CredentialStore()).require_token(server)
+        store = store or self.store
+        library = self.media_library(store)
+        engine = SyncEngine(
+            store=store,
+            company_id=self.company_id,
+            client=ApiClient(base_url=server, token=token, ca_bundle=self.settings.ca_bundle),
+            clock=self.clock,
+            listener=listener,
+            upload_file=library.upload_file,
+            delete_after_ocr=library.delete_after_ocr,
+            options=options or EngineOptions(delete_after_ocr=self.settings.delete_after_ocr),
+        )
+        if self.settings.sync_paused:
+            engine.pause("sync is paused in the settings")
+        return engine
 
     def open_thread_store(self) -> Store:
         """A new connection to the same database, for a worker thread."""

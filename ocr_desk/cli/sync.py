@@ -16,7 +16,6 @@ from typing import Any, TextIO
 
 from ocr_desk.app import AppContext
 from ocr_desk.core import (
-    AuthError,
     InvalidStatusError,
     JobNotFoundError,
     JobStatus,
@@ -133,21 +132,7 @@ def open_engine(
     options: EngineOptions | None = None,
 ) -> SyncEngine:
     """A sync engine on this context's store, signed in with the saved token."""
-    server = ctx.settings.server_url
-    if not server:
-        raise AuthError("no server is set: sign in first with `ocr-desk login --server URL`")
-    token = CredentialStore().require_token(server)
-    client = ApiClient(base_url=server, token=token, ca_bundle=ctx.settings.ca_bundle)
-    return SyncEngine(
-        store=ctx.store,
-        company_id=ctx.company_id,
-        client=client,
-        clock=ctx.clock,
-        listener=listener,
-        upload_file=_upload_picker(ctx),
-        delete_after_ocr=_file_deleter(ctx),
-        options=options or EngineOptions(delete_after_ocr=ctx.settings.delete_after_ocr),
-    )
+    return ctx.sync_engine(listener=listener, options=options)
 
 
 def cmd_sync(args: argparse.Namespace, out: TextIO) -> int:
@@ -164,7 +149,7 @@ def cmd_sync(args: argparse.Namespace, out: TextIO) -> int:
             options = EngineOptions(use_events=False, poll_interval=None)
         engine = open_engine(ctx, listener=log if args.watch else None, options=options)
         try:
-            return _watch(engine) if args.watch else _drain(engine, args, out)
+            return _watch(engine, out) if args.watch else _drain(engine, args, out)
         finally:
             engine.close()
             engine.client.close()
@@ -172,6 +157,7 @@ def cmd_sync(args: argparse.Namespace, out: TextIO) -> int:
 
 def _drain(engine: SyncEngine, args: argparse.Namespace, out: TextIO) -> int:
     deadline = time.monotonic() + args.timeout
+    engine.resume()  # an explicit `sync` runs even when the GUI's sync is paused
     engine.start_feed()
     sent_before = engine.pending_uploads()
     while True:
@@ -201,7 +187,7 @@ def _drain(engine: SyncEngine, args: argparse.Namespace, out: TextIO) -> int:
             )
             return 5
         engine.wait(engine.seconds_until(due) if pending else min(1.0, engine.seconds_until(due)))
-    counts = engine.jobs.counts(now=engine.connectivity.snapshot().since)
+    counts = engine.jobs.counts(now=datetime.now(UTC))
     out.write(
         f"synced {sent_before} change(s); completed {counts.completed_24h}, "
         f"failed {counts.failed}, queued {counts.queued}, processing {counts.processing}\n"
@@ -212,7 +198,11 @@ def _drain(engine: SyncEngine, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _watch(engine: SyncEngine) -> int:
+def _watch(engine: SyncEngine, out: TextIO) -> int:
+    state = engine.connectivity.snapshot()
+    out.write(f"{_stamp()} watching {engine.client.base_url} (Ctrl+C stops)\n")
+    out.write(f"{_stamp()} {state.state.value}\n")
+    out.flush()
     engine.start()
     stop = threading.Event()
     try:
@@ -321,23 +311,6 @@ def _write_export(rows: list[dict[str, Any]], fmt: str, handle: TextIO) -> None:
     writer.writeheader()
     for row in rows:
         writer.writerow({k: "" if v is None else v for k, v in row.items()})
-
-
-# -- media glue ----------------------------------------------------------------------------------
-
-
-def _upload_picker(ctx: AppContext) -> Callable[[str], tuple[Path, str]]:
-    """The file to upload for an asset: processed, or original with ``upload_original``."""
-    return ctx.media_library().upload_file
-
-
-def _file_deleter(ctx: AppContext) -> Callable[[str], None]:
-    library = ctx.media_library()
-
-    def delete(asset_id: str) -> None:
-        library.delete_after_ocr(asset_id)
-
-    return delete
 
 
 def _stamp() -> str:

@@ -36,7 +36,7 @@ from .database import Database
 from .errors import NotFound, PayloadTooLarge, RateLimited, UnsupportedMedia
 from .records import MediaRecord, Principal, media_from_row
 
-__all__ = ["MediaService", "PendingUpload", "StorageUsage", "UploadsHour"]
+__all__ = ["MediaService", "PendingUpload", "StorageUsage", "UploadWriter", "UploadsHour"]
 
 CHUNK = 256 * 1024
 
@@ -70,6 +70,46 @@ class StorageUsage:
     bytes: int
 
 
+class UploadWriter:
+    """Receives an upload chunk by chunk into its temporary file."""
+
+    def __init__(self, path: Path, limit: int) -> None:
+        self.path = path
+        self.limit = limit
+        self._digest = hashlib.sha256()
+        self._size = 0
+        self._head = b""
+        self._out: BinaryIO | None = path.open("wb")
+
+    def write(self, chunk: bytes) -> None:
+        assert self._out is not None, "the upload is already finished"
+        self._size += len(chunk)
+        if self._size > self.limit:
+            self.abort()
+            raise PayloadTooLarge(
+                f"the file is larger than {self.limit // 2**20} MB;"
+                " send a smaller scan or split the document"
+            )
+        if len(self._head) < SNIFF_BYTES:
+            self._head += chunk[: SNIFF_BYTES - len(self._head)]
+        self._digest.update(chunk)
+        self._out.write(chunk)
+
+    def finish(self) -> PendingUpload:
+        assert self._out is not None, "the upload is already finished"
+        self._out.close()
+        self._out = None
+        return PendingUpload(
+            self.path, self._digest.hexdigest(), self._size, sniff_mime(self._head)
+        )
+
+    def abort(self) -> None:
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+        self.path.unlink(missing_ok=True)
+
+
 class MediaService:
     def __init__(self, db: Database, *, config: ServerConfig, clock: Clock) -> None:
         self.db = db
@@ -77,33 +117,24 @@ class MediaService:
         self.clock = clock
 
     # -- receiving ------------------------------------------------------------------
-    def receive(self, source: BinaryIO | Iterable[bytes]) -> PendingUpload:
-        """Copy an upload to a temporary file, hashing it; 413 above the size limit."""
+    def open_upload(self) -> UploadWriter:
+        """A temporary file to stream an upload into (hashed and size-checked as it comes)."""
         tmp_dir = self.config.media_dir / "tmp"
         tmp_dir.mkdir(parents=True, exist_ok=True)
-        path = tmp_dir / f"{uuid.uuid4().hex}.part"
-        digest = hashlib.sha256()
-        size = 0
-        head = b""
+        return UploadWriter(tmp_dir / f"{uuid.uuid4().hex}.part", self.config.max_upload_bytes)
+
+    def receive(self, source: BinaryIO | Iterable[bytes]) -> PendingUpload:
+        """Copy an upload to a temporary file, hashing it; 413 above the size limit."""
         reader = getattr(source, "read", None)  # files are read in chunks, never by "lines"
         chunks: Iterable[bytes] = source if reader is None else iter(lambda: reader(CHUNK), b"")
+        writer = self.open_upload()
         try:
-            with path.open("wb") as out:
-                for chunk in chunks:
-                    size += len(chunk)
-                    if size > self.config.max_upload_bytes:
-                        raise PayloadTooLarge(
-                            f"the file is larger than {self.config.max_upload_bytes // 2**20} MB;"
-                            " send a smaller scan or split the document"
-                        )
-                    if len(head) < SNIFF_BYTES:
-                        head += chunk[: SNIFF_BYTES - len(head)]
-                    digest.update(chunk)
-                    out.write(chunk)
+            for chunk in chunks:
+                writer.write(chunk)
         except BaseException:
-            path.unlink(missing_ok=True)
+            writer.abort()
             raise
-        return PendingUpload(path, digest.hexdigest(), size, sniff_mime(head))
+        return writer.finish()
 
     def find(self, company_id: str, media_id: str) -> MediaRecord:
         row = self.db.read().one(

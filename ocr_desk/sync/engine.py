@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from ocr_desk.core import AuthError, Clock, JobStatus, QuotaError, SyncError
 from ocr_desk.store import JobRepository, OutboxRepository, Store
 
-from .client import ApiClient, RemoteJob
+from .client import NETWORK_ERROR, ApiClient, RemoteJob
 from .connectivity import QUOTA_RECHECK, Connectivity
 from .events import ConnectionState, JobsChanged, QueueChanged, StateChanged, SyncEvent
 from .feed import CursorStore, EventStream, FeedItem
@@ -310,6 +310,8 @@ class SyncEngine:
                     break
                 except SyncError as exc:
                     log.info("polling for job changes failed: %s", exc.message)
+                    if exc.code == NETWORK_ERROR and not self._reachable():
+                        self.connectivity.went_offline(exc.message)
                     break
                 for remote in page.jobs:
                     self._apply(remote, changed, completed)
@@ -317,6 +319,13 @@ class SyncEngine:
                 if not page.has_more:
                     break
         return self._next_poll
+
+    def _reachable(self) -> bool:
+        try:
+            self._client.health()
+        except SyncError:
+            return False
+        return True
 
     def _check_state(self) -> None:
         conn = self.connectivity

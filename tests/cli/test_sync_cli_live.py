@@ -6,6 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +21,9 @@ import pytest
 from ocr_desk.cli import main
 from ocr_desk.sync.credentials import KEYRING_SERVICE, EncryptedFileKeyring
 
-from ..sync.live import LiveServer, capture, client_context
+from ..sync.live import LiveServer, client_context, receipt_png
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def run(*argv: str) -> tuple[int, str]:
@@ -58,8 +66,12 @@ def test_login_offline_capture_sync_export_logout(
         assert token.encode() not in (data / "ocr-desk.sqlite3").read_bytes()
 
         server.stop()  # the basement: no network
-        with client_context(data, server.url) as ctx:
-            capture(ctx, 3)
+        photos = tmp_path / "photos"
+        photos.mkdir()
+        for n in range(3):
+            (photos / f"receipt-{n}.png").write_bytes(receipt_png(n))
+        code, _ = run("--data-dir", str(data), "add", str(photos))
+        assert code == 0
         code, _ = run("--data-dir", str(data), "sync", "--timeout", "30")
         assert code == 2
         assert "offline" in capsys.readouterr().err
@@ -107,5 +119,52 @@ def test_login_with_a_bad_password_is_refused(
         )
         assert code == 0
         assert vault.get_password(KEYRING_SERVICE, server.url) == account.token
+    finally:
+        server.close()
+
+
+def test_sync_watch_logs_state_changes_until_stopped(tmp_path: Path) -> None:
+    server = LiveServer(tmp_path / "server")  # not started yet: the client starts offline
+    data = tmp_path / "client"
+    try:
+        account = server.add_account()
+        with client_context(data, server.url):
+            pass
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(REPO),
+            "OCR_DESK_TOKEN": account.token,
+            "OCR_DESK_KEYRING_DIR": str(tmp_path / "keyring"),
+        }
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ocr_desk.cli", "--data-dir", str(data), "sync", "--watch"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=REPO,
+        )
+        lines: queue.Queue[str] = queue.Queue()
+        assert proc.stdout is not None
+        stdout = proc.stdout
+        threading.Thread(target=lambda: [lines.put(line) for line in stdout], daemon=True).start()
+
+        def wait_for(word: str) -> str:
+            while True:
+                line = lines.get(timeout=30)
+                if word in line:
+                    return line
+
+        try:
+            assert "watching" in wait_for("watching")
+            assert "(" in wait_for("offline")  # with the reason
+            server.start()
+            wait_for("online")
+        finally:
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=30) == 0
+            stdout.close()
+            if proc.stderr is not None:
+                proc.stderr.close()
     finally:
         server.close()

@@ -89,3 +89,34 @@ def grocery_receipt() -> list[Row]:
         Row("CASH", "20.00"),
         Row("CHANGE", "9.88"),
     ]
+
+
+def diner_receipt() -> list[Row]:
+    return [
+        Row("BLUE MOON DINER", centred=True, big=True),
+        Row("450 Elm Street", centred=True),
+        Row("Portland, OR 97205", centred=True),
+        Row("03/14/2024  7:45 PM"),
+        Row("2 @ 4.50 Pancakes", "9.00"),
+        Row("Coffee", "2.75"),
+        Row("Omelette", "11.70"),
+        Row("Sub Total", "$23.45"),
+        Row("Sales Tax", "$2.08"),
+        Row("Amount Due", "$25.53"),
+        Row("VISA ****1234", "$25.53"),
+    ]
+
+
+def invoice_document() -> list[Row]:
+    return [
+        Row("NORTHWIND TRADERS LTD", big=True),
+        Row("8 Canal Street, Leeds LS1 4AP"),
+        Row("Invoice No: INV-1042"),
+        Row("Invoice Date: 5 March 2024"),
+        Row("Due Date: 4 April 2024"),
+        Row("Consulting, 10 hours", "1,000.00"),
+        Row("Travel", "28.75"),
+        Row("Net amount", "1,028.75"),
+        Row("VAT 20%", "205.75"),
+        Row("Total due", "£1,234.50"),
+    ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ocr_desk.core import ExtractedField, ReceiptResult
 from ocr_desk.server.extract import EXTRACTOR_VERSION, extract
@@ -186,3 +188,121 @@ def test_currency_default_is_uncertain() -> None:
     code, confidence = detect_currency("no money here", default="EUR")
     assert code == "EUR"
     assert confidence < 0.6
+
+
+def test_tax_summary_under_the_total_is_not_the_total() -> None:
+    result = _receipt(
+        [("KEDAI BUKU MAJU", 10)],
+        [("Total Sales (Excluding GST)", 10), ("80.91", 400)],
+        [("Total GST", 10), ("4.85", 400)],
+        [("Rounding", 10), ("-0.01", 400)],
+        [("Total Sales (Inclusive of GST)", 10), ("85.75", 400)],
+        [("CASH", 10), ("100.00", 400)],
+        [("Change", 10), ("14.25", 400)],
+        [("GST SUMMARY", 10)],
+        [("Tax Code", 10), ("Amount", 200), ("Tax", 400)],
+        [("Total:", 10), ("80.91", 200), ("4.85", 400)],
+    )
+    assert result.value("total") == Decimal("85.75")
+    assert result.value("subtotal") == Decimal("80.91")
+    assert result.value("tax") == Decimal("4.85")
+
+
+def test_rounded_amount_printed_under_the_rounding_row_is_the_total() -> None:
+    result = _receipt(
+        [("INDAH HOME DECO", 10)],
+        [("TOTAL AMT.", 10), ("RM", 200), ("60.31", 400)],
+        [("ROUNDING ADJ", 10), ("-0.01", 400)],
+        [("RM", 200), ("60.30", 400)],
+        [("CASH", 10), ("RM", 200), ("70.30", 400)],
+    )
+    assert result.value("total") == Decimal("60.30")
+
+
+def test_misread_total_is_corrected_when_paid_change_and_sum_agree() -> None:
+    result = _receipt(
+        [("PERNIAGAAN JAYA", 10)],
+        [("Sub Total (RM):", 10), ("106.10", 400)],
+        [("Total GST (RM):", 10), ("6.37", 400)],
+        [("Rounding (RM):", 10), ("-0.02", 400)],
+        [("Total (RM):", 10), ("112.46", 400)],  # the 5 read as a 6
+        [("CASH:", 10), ("112.45", 400)],
+        [("Change (RM):", 10), ("0.00", 400)],
+    )
+    assert result.value("total") == Decimal("112.45")
+
+
+def test_merchant_over_three_rows_and_address_up_to_the_phone() -> None:
+    result = _receipt(
+        [("tan woon yann", 10)],  # a note written on the receipt
+        [("AIK HUAT HARDWARE", 10)],
+        [("ENTERPRISE (SETIA", 10)],
+        [("ALAM) SDN BHD", 10)],
+        [("(822737-X)", 10)],
+        [("NO. 17-G, JALAN SETIA INDAH.", 10)],  # OCR read the comma as a full stop
+        [("40170 SHAH ALAM,", 10)],
+        [("TEL: 012-6651783", 10)],
+        [("Document No : TD01167104", 10)],
+        [("Date: 15/06/2017", 10)],
+    )
+    assert result.value("merchant") == "AIK HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD"
+    assert result.value("merchant_address") == "NO. 17-G, JALAN SETIA INDAH, 40170 SHAH ALAM,"
+    assert result.value("date") == "2017-06-15"
+
+
+def test_product_codes_and_expiry_dates_are_not_the_date() -> None:
+    result = _receipt(
+        [("SHOP", 10)],
+        [("CK11-12-19 brush", 10), ("3.00", 400)],
+        [("Card Expiry: 30/09/18", 10)],
+        [("01/03/18 19:14", 10)],
+        [("Total", 10), ("3.00", 400)],
+    )
+    assert result.value("date") == "2018-01-03"  # month first: the default currency is USD
+
+
+_TEXT = st.text(
+    alphabet=st.sampled_from("0123456789.,:/-$€RMTOTALDatexcl() &%@#\nabcSDNBHD "), max_size=40
+)
+_COORD = st.floats(min_value=-50, max_value=3000, allow_nan=False)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(_TEXT, _COORD, _COORD, _COORD, _COORD, st.floats(0, 1)), max_size=25),
+    st.sampled_from(["receipt", "invoice", "handwritten"]),
+)
+def test_extraction_never_crashes_on_odd_lines(
+    raw: list[tuple[str, float, float, float, float, float]], job_type: str
+) -> None:
+    lines = tuple(
+        OcrLine(text=text, confidence=conf, box=((x0, y0), (x1, y0), (x1, y1), (x0, y1)))
+        for text, x0, y0, x1, y1, conf in raw
+    )
+    output = OcrOutput(lines=lines, engine="fuzz", engine_version="0", seconds=0.0)
+    result = extract(output, job_type=job_type)
+    for name in ("total", "subtotal", "tax"):
+        value = result.value(name)
+        assert value is None or isinstance(value, Decimal)
+    assert all(0 <= f.confidence <= 1 for f in result.fields.values())
+    assert ReceiptResult.from_dict(result.to_dict()).fields.keys() == result.fields.keys()
+
+
+@pytest.mark.parametrize("description_below", [False, True])
+def test_items_over_two_rows_take_their_description_from_the_right_side(
+    description_below: bool,
+) -> None:
+    items = [("SCHOOL BAG BLUE", "9555 1 80.91 80.91"), ("PENCIL CASE", "9556 2 3.50 7.00")]
+    rows: list[list[Piece]] = [[("KEDAI BUKU", 10)], [("Date: 25/12/2018", 10)]]
+    rows.append([("Item", 10), ("Qty", 200), ("Price", 300), ("Amount", 400)])
+    for description, numbers in items:
+        pair = [[(description, 10)], [(numbers, 10)]]
+        rows.extend(reversed(pair) if description_below else pair)
+    rows.append([("Cashier: ANNA", 10)])
+    rows.append([("TOTAL", 10), ("87.91", 400)])
+    result = _receipt(*rows)
+    found = [(i.description, i.quantity, i.amount) for i in result.line_items]
+    assert found == [
+        ("SCHOOL BAG BLUE", Decimal("1"), Decimal("80.91")),
+        ("PENCIL CASE", Decimal("2"), Decimal("7.00")),
+    ]

@@ -88,3 +88,23 @@ def test_truncated_png_is_a_bad_image() -> None:
 def test_missing_file_is_a_bad_image(tmp_path: Path) -> None:
     with pytest.raises(BadImageError, match="Cannot read"):
         load_pages(tmp_path / "nope.jpg")
+
+
+def test_heic_photo_is_read() -> None:
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    data = _bytes(Image.new("RGB", (64, 48), (200, 30, 30)), "HEIF")
+    [page] = load_pages(data)
+    assert page.size == (64, 48)
+    red, green, _ = page.getpixel((10, 10))  # type: ignore[misc]
+    assert red > 150 > green
+
+
+def test_decompression_bomb_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ocr_desk.server.ocr import pages
+
+    monkeypatch.setattr(pages, "MAX_PIXELS", 10_000)
+    data = _bytes(Image.new("RGB", (200, 200), "white"), "PNG")
+    with pytest.raises(BadImageError, match="more than this server reads"):
+        load_pages(data)

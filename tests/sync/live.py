@@ -30,7 +30,7 @@ from ocr_desk.server.accounts import hash_token
 from ocr_desk.server.api import create_app
 from ocr_desk.server.config import CONFIG_FILENAME
 from ocr_desk.server.context import ServerContext
-from ocr_desk.server.ocr import OcrLine, OcrOutput
+from ocr_desk.server.ocr import BadImageError, OcrLine, OcrOutput
 from ocr_desk.sync import ApiClient, EngineOptions, SyncEngine, SyncEvent
 
 PLANS = {
@@ -41,16 +41,35 @@ PLANS = {
 """No upload rate limit in these tests (the rate-limit answers come from the fault proxy)."""
 
 
+FLAKY_SIZE = (121, 161)
+"""Pages of this size fail the first time they are read (then read fine)."""
+
+
 class ReceiptEngine:
-    """Deterministic and instant: every page reads as the same small receipt."""
+    """Deterministic and instant: every page reads as the same small receipt.
+
+    A page of :data:`FLAKY_SIZE` fails with a permanent error the first time it is
+    seen, so the tests can follow a failed job through the retry button.
+    """
 
     name = "test-receipt"
     version = "1"
+
+    def __init__(self) -> None:
+        self._seen: set[bytes] = set()
+        self._lock = threading.Lock()
 
     def check(self) -> None:
         pass
 
     def recognize(self, pages: list[Image.Image]) -> OcrOutput:
+        if pages and pages[0].size == FLAKY_SIZE:
+            key = hashlib.sha256(pages[0].tobytes()).digest()
+            with self._lock:
+                first = key not in self._seen
+                self._seen.add(key)
+            if first:
+                raise BadImageError("the test engine cannot read this page (first try)")
         rows = ["CAFE NORD", "2026-03-09", "TAX 1.10", "TOTAL 12.30 EUR"]
         lines = tuple(
             OcrLine(
@@ -175,12 +194,14 @@ def client_context(
     return ctx
 
 
-def capture(ctx: AppContext, count: int, *, start: int = 0) -> list[str]:
+def capture(
+    ctx: AppContext, count: int, *, start: int = 0, size: tuple[int, int] = (120, 160)
+) -> list[str]:
     """``count`` real captures through the capture service; returns the job ids."""
     service = ctx.capture_service()
     ids = []
     for n in range(start, start + count):
-        result = service.capture(receipt_png(n), name=f"receipt-{n}.png")
+        result = service.capture(receipt_png(n, size=size), name=f"receipt-{n}.png")
         assert result.job is not None, result
         ids.append(result.job.id)
     return ids

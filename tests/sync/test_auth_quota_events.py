@@ -13,7 +13,7 @@ from ocr_desk.store import OutboxRepository
 from ocr_desk.sync import ApiClient, ConnectionState, EngineOptions, StateChanged, SyncEvent
 
 from .faultproxy import PASS, FaultProxy, answer
-from .live import LiveServer, capture, client_context, make_engine, run_until
+from .live import FLAKY_SIZE, LiveServer, capture, client_context, make_engine, run_until
 
 
 @pytest.fixture
@@ -167,6 +167,34 @@ def test_event_stream_survives_a_server_restart(
         later = capture(ctx, 2, start=50)
         run_until(engine, lambda: _completed(ctx, later), timeout=40, what="after the restart")
         run_until(engine, lambda: engine.stream_connected, what="the stream back")
+    finally:
+        engine.close()
+        engine.client.close()
+        ctx.close()
+
+
+def test_job_failed_on_the_server_comes_back_failed_and_the_retry_button_sends_it_again(
+    server: LiveServer, tmp_path: Path, clock: ManualClock
+) -> None:
+    account = server.add_account()
+    ctx = client_context(tmp_path / "client", server.url, clock=clock)
+    engine = make_engine(ctx, server.url, account.token, clock=clock)
+    service = ctx.job_service()
+    try:
+        engine.start_feed()
+        [job_id] = capture(ctx, 1, size=FLAKY_SIZE)
+        run_until(engine, lambda: service.get(job_id).status is JobStatus.FAILED, what="failed")
+        failed = service.get(job_id)
+        assert "cannot read this page" in (failed.last_error or "")
+        assert failed.remote_id is not None
+        service.retry(job_id)  # writes a retry_job outbox row for the server
+        run_until(engine, lambda: service.get(job_id).status is JobStatus.COMPLETED, what="retried")
+        [remote] = server.jobs()
+        assert remote["id"] == failed.remote_id  # the same server job, retried
+        assert remote["status"] == "completed"
+        steps = [e.to_status for e in service.events(job_id)]
+        assert steps.count(JobStatus.FAILED) == 1
+        assert steps[-1] is JobStatus.COMPLETED
     finally:
         engine.close()
         engine.client.close()

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from ocr_desk.core import JobStatus, ManualClock
-from ocr_desk.store import OutboxRepository
-from ocr_desk.sync import ConnectionState, StateChanged, SyncEvent
+from ocr_desk.store import MediaRepository, OutboxRepository
+from ocr_desk.sync import ConnectionState, EngineOptions, StateChanged, SyncEvent
 
 from .live import LiveServer, capture, client_context, make_engine, run_until
 
@@ -65,6 +65,32 @@ def test_twenty_captures_offline_then_all_complete_once(
         assert done.merchant
         assert all(service.get(j).retry_count == 0 for j in job_ids)
         assert service.queue_status().completed_24h == 20
+    finally:
+        engine.close()
+        engine.client.close()
+        ctx.close()
+
+
+def test_delete_after_ocr_removes_local_files_once_completed(
+    server: LiveServer, tmp_path: Path, clock: ManualClock
+) -> None:
+    server.start()
+    account = server.add_account()
+    ctx = client_context(tmp_path / "client", server.url, clock=clock)
+    options = EngineOptions(delete_after_ocr=True)
+    engine = make_engine(ctx, server.url, account.token, clock=clock, options=options)
+    try:
+        [job_id] = capture(ctx, 1)
+        service = ctx.job_service()
+        asset_id = service.get(job_id).media_asset_id
+        library = ctx.media_library()
+        upload_path, _ = library.upload_file(asset_id)
+        assert upload_path.exists()
+        run_until(engine, lambda: service.get(job_id).status is JobStatus.COMPLETED)
+        asset = MediaRepository(ctx.store, company_id=ctx.company_id).get(asset_id)
+        assert asset.files_deleted_at is not None
+        assert not upload_path.exists()
+        assert service.get(job_id).total is not None  # the result stays
     finally:
         engine.close()
         engine.client.close()

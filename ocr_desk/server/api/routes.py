@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -32,6 +32,7 @@ from .schemas import (
     TokenRequest,
     UsageOut,
 )
+from .uploads import read_upload
 
 __all__ = ["router"]
 
@@ -88,6 +89,36 @@ def me(request: Request, creds: Creds) -> Any:
     return {"user": {"email": caller.email}, "company": caller.company.to_dict()}
 
 
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "the image or PDF; its content is sniffed",
+                        },
+                        "sha256": {"type": "string", "maxLength": 64},
+                        "document_type": {
+                            "type": "string",
+                            "default": "receipt",
+                            "enum": [t.value for t in JobType],
+                        },
+                        "captured_at": {"type": "string", "maxLength": 40},
+                        "original_name": {"type": "string", "maxLength": 500},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
 @router.post(
     "/v1/media",
     response_model=MediaOut,
@@ -96,22 +127,26 @@ def me(request: Request, creds: Creds) -> Any:
         200: {"model": MediaOut, "description": "already stored (duplicate)"},
         **_err(400, 413, 415, 429),
     },
+    openapi_extra=_UPLOAD_BODY,
 )
-def upload_media(
-    request: Request,
-    creds: Creds,
-    file: Annotated[UploadFile, File(description="the image or PDF; its content is sniffed")],
-    sha256: Annotated[str | None, Form(max_length=64)] = None,
-    document_type: Annotated[JobType, Form()] = JobType.RECEIPT,
-    captured_at: Annotated[str | None, Form(max_length=40)] = None,
-    original_name: Annotated[str | None, Form(max_length=500)] = None,
-    idempotency_key: IdemKey = None,
-) -> Response:
+def upload_media(request: Request, creds: Creds, idempotency_key: IdemKey = None) -> Response:
     caller = principal(request, creds)
     c = ctx(request)
-    when = _parse_time(captured_at, "captured_at")
-    pending = c.media.receive(file.file)
+    form = read_upload(request.headers.get("content-type", ""), request.stream(), c.media)
+    pending = form.pending
+    assert pending is not None
     try:
+        fields = form.fields
+        try:
+            document_type = JobType(fields.get("document_type") or JobType.RECEIPT)
+        except ValueError as exc:
+            raise ValidationFailed(
+                "document_type must be one of: " + ", ".join(t.value for t in JobType)
+            ) from exc
+        captured_at = fields.get("captured_at")
+        when = _parse_time(captured_at, "captured_at")
+        sha256 = fields.get("sha256")
+        original_name = fields.get("original_name")
         if sha256 is not None and sha256.strip().lower() != pending.sha256:
             raise ValidationFailed(
                 f"the file's SHA-256 is {pending.sha256}, not {sha256}; "

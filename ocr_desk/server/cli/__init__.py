@@ -16,12 +16,13 @@ from typing import TextIO
 from ocr_desk import __version__
 from ocr_desk.core import OcrDeskError
 
+from .. import extract_cli
 from ..database import DatabaseError
 from . import admin, maintenance, run
 
 __all__ = ["COMMAND_MODULES", "build_parser", "main"]
 
-COMMAND_MODULES = [admin, run, maintenance]
+COMMAND_MODULES = [admin, run, maintenance, extract_cli]
 
 
 def build_parser() -> argparse.ArgumentParser:

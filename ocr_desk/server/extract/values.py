@@ -98,8 +98,11 @@ _MONTHS = {
 }  # fmt: skip
 _MONTH_RE = r"(?P<mon>[A-Za-zä]{3,9})\.?"
 _NUMERIC = re.compile(
-    r"(?<![\d.])(?P<a>\d{1,4})\s?(?P<s>[/.\-])\s?(?P<b>\d{1,2})\s?(?P=s)\s?(?P<c>\d{2,4})(?![\d])"
+    r"(?<![\d.])(?P<a>\d{1,4})\s?(?P<s>[/.\-])\s?(?P<b>\d{1,2})\s?(?P=s)\s?"
+    # a year glued to the time that follows it ("10-03-201823:03:06") still counts
+    r"(?P<c>\d{4}(?=\d{1,2}[:.]\d{2})|\d{2,4}(?!\d))"
 )
+_COMPACT = re.compile(r"(?<![\d.,])(?P<d>\d{2})(?P<m>\d{2})\s?/?\s?(?P<y>(?:19|20)\d{2})(?![\d.,])")
 _DAY_MONTH_YEAR = re.compile(
     r"(?<!\d)(?P<d>\d{1,2})(?:st|nd|rd|th)?[\s\-/.,]*"
     + _MONTH_RE
@@ -117,6 +120,8 @@ class DateMatch:
     end: int
     certain: bool
     """False when day and month could be swapped (both <= 12 and different)."""
+    compact: bool = False
+    """Read from digits with no separators (``27032018``): a last resort."""
 
 
 def _year(raw: str) -> int | None:
@@ -167,6 +172,11 @@ def find_dates(text: str, *, month_first: bool = False) -> list[DateMatch]:
             iso = _make(_year(match["y"]), month, int(match["d"]))
             if iso and not any(f.start <= match.start() < f.end for f in found):
                 found.append(DateMatch(iso, match.start(), match.end(), True))
+    if not found:
+        for match in _COMPACT.finditer(text):
+            iso = _make(_year(match["y"]), int(match["m"]), int(match["d"]))
+            if iso:
+                found.append(DateMatch(iso, match.start(), match.end(), False, compact=True))
     found.sort(key=lambda f: f.start)
     return found
 

@@ -41,7 +41,23 @@ def _rapidocr(**config: Any) -> OcrEngine:
     return RapidOcrEngine(**config)
 
 
-_FACTORIES: dict[str, Callable[..., OcrEngine]] = {"rapidocr": _rapidocr}
+def _tesseract(**config: Any) -> OcrEngine:
+    from ocr_desk.server.ocr.tesseract import TesseractEngine
+
+    return TesseractEngine(**config)
+
+
+def _llm(**config: Any) -> OcrEngine:
+    from ocr_desk.server.ocr.llm import VisionLlmEngine
+
+    return VisionLlmEngine(**config)
+
+
+_FACTORIES: dict[str, Callable[..., OcrEngine]] = {
+    "rapidocr": _rapidocr,
+    "tesseract": _tesseract,
+    "llm": _llm,
+}
 
 ENGINE_NAMES = tuple(_FACTORIES)
 

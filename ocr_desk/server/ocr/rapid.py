@@ -11,12 +11,11 @@ import threading
 import time
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from PIL import Image
 
 from ocr_desk.server.ocr.base import EngineError, EngineUnavailableError, OcrLine, OcrOutput
-
-if TYPE_CHECKING:
-    from PIL import Image
 
 __all__ = ["RapidOcrEngine"]
 
@@ -44,7 +43,12 @@ class RapidOcrEngine:
 
     name = "rapidocr"
 
-    def __init__(self, *, threads: int = 0, text_score: float = 0.5) -> None:
+    def __init__(
+        self, *, threads: int = 0, text_score: float = 0.5, upscale_below: int = 0
+    ) -> None:
+        """``upscale_below``: pages whose longer side is shorter are enlarged 2x first
+        (small scans read better); 0 turns it off."""
+        self._upscale_below = upscale_below
         self._params: dict[str, Any] = {
             "Global.log_level": "warning",
             "Global.text_score": text_score,
@@ -81,6 +85,8 @@ class RapidOcrEngine:
         for index, page in enumerate(pages):
             try:
                 # ONNX sessions are thread-safe, RapidOCR's pre/post state is not.
+                if max(page.size) < self._upscale_below:
+                    page = page.resize((page.width * 2, page.height * 2), Image.Resampling.LANCZOS)
                 with self._lock:
                     result = model(page)
             except Exception as exc:  # RapidOCR raises bare exceptions of its own
