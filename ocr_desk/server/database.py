@@ -164,6 +164,17 @@ class Database:
     def _lock_schema(self, tx: Tx) -> None:
         pass
 
+    def release(self) -> None:
+        """Close this thread's connection (for short-lived threads, so none are left open)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            return
+        self._local.conn = None
+        with self._lock, contextlib.suppress(ValueError):
+            self._all.remove(conn)
+        with contextlib.suppress(Exception):
+            conn.close()
+
     def close(self) -> None:
         with self._lock:
             conns, self._all = self._all, []

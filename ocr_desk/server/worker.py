@@ -186,12 +186,15 @@ class Worker:
         )
 
     def _beat(self, job: JobRecord, done: threading.Event) -> None:
-        while not done.wait(self.config.heartbeat_interval):
-            try:
-                if not self.jobs.heartbeat(job, self.worker_id):
-                    return
-            except Exception:
-                log.exception("heartbeat of job %s failed", job.id)
+        try:
+            while not done.wait(self.config.heartbeat_interval):
+                try:
+                    if not self.jobs.heartbeat(job, self.worker_id):
+                        return
+                except Exception:
+                    log.exception("heartbeat of job %s failed", job.id)
+        finally:
+            self.db.release()
 
 
 def _confidence(output: OcrOutput, result: ReceiptResult) -> float | None:

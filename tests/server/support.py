@@ -162,8 +162,14 @@ def start_worker(
     env: dict[str, str],
     extra: tuple[str, ...] = (),
 ) -> subprocess.Popen[str]:
-    """An ``ocr-desk-server worker`` process; returns once it says it is ready."""
+    """An ``ocr-desk-server worker`` process; returns once it says it is ready.
+
+    Its log goes to a file (a pipe nobody reads could fill up and stall the worker).
+    """
     full_env = {**os.environ, "PYTHONPATH": str(REPO), **env}
+    log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by stop_worker
+        mode="w+", prefix="ocr-worker-", suffix=".log", delete=False
+    )
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -181,19 +187,25 @@ def start_worker(
             *extra,
         ],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=log,
         text=True,
         env=full_env,
         cwd=REPO,
     )
+    proc.log = log  # type: ignore[attr-defined]
     assert proc.stdout is not None
     line = proc.stdout.readline()
     if "worker ready" not in line:
         proc.kill()
-        raise AssertionError(
-            f"worker did not start: {line} {proc.stderr.read() if proc.stderr else ''}"
-        )
+        proc.wait()
+        log.seek(0)
+        raise AssertionError(f"worker did not start: {line} {log.read()}")
     return proc
+
+
+def worker_log(proc: subprocess.Popen[str]) -> str:
+    log = proc.log  # type: ignore[attr-defined]
+    return Path(log.name).read_text()
 
 
 def stop_worker(proc: subprocess.Popen[str]) -> None:
@@ -204,9 +216,11 @@ def stop_worker(proc: subprocess.Popen[str]) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-    for stream in (proc.stdout, proc.stderr):
-        if stream is not None:
-            stream.close()
+    if proc.stdout is not None:
+        proc.stdout.close()
+    log = getattr(proc, "log", None)
+    if log is not None and not log.closed:
+        log.close()
 
 
 def unlimited_plans() -> dict[str, Plan]:

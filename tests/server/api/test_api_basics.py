@@ -193,3 +193,26 @@ def test_deleted_media_keeps_its_jobs(live: LiveServer, alice: Account, worker: 
             "MEDIA_NOT_FOUND",
         )
         assert client.get("/v1/usage").json()["storage"]["files"] == 0
+
+
+def test_malformed_uploads_are_refused_with_what_to_do(
+    live: LiveServer, alice: Account, ctx: ServerContext
+) -> None:
+    with live.client(alice) as client:
+        no_file = client.post(
+            "/v1/media", data={"document_type": "receipt"}, files={"other": ("x.png", png(1))}
+        )
+        assert_error(no_file, 400, "VALIDATION_ERROR")
+        assert "file" in no_file.json()["error"]["message"]
+        assert_error(client.post("/v1/media", json={"file": "abc"}), 400, "VALIDATION_ERROR")
+        cut = b'--XYZ\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\n'
+        truncated = client.post(
+            "/v1/media",
+            content=cut + png(1)[:30],
+            headers={"content-type": "multipart/form-data; boundary=XYZ"},
+        )
+        assert_error(truncated, 400, "VALIDATION_ERROR")
+        assert_error(upload(client, 1, document_type="poem"), 400, "VALIDATION_ERROR")
+        assert_error(upload(client, 1, captured_at="yesterday"), 400, "VALIDATION_ERROR")
+        assert client.get("/v1/usage").json()["storage"]["files"] == 0
+    assert list((ctx.config.media_dir / "tmp").glob("*")) == []

@@ -23,6 +23,7 @@ from ..support import (
     stop_worker,
     unlimited_plans,
     wait_until,
+    worker_log,
 )
 from .helpers import new_job
 
@@ -68,11 +69,16 @@ def test_several_worker_processes_never_process_the_same_job(
             for _ in range(3)
         ]
         try:
-            wait_until(
-                lambda: client.get("/v1/queue-status").json()["completed24h"] == count,
-                timeout=60,
-                what="all jobs completed",
-            )
+            try:
+                wait_until(
+                    lambda: client.get("/v1/queue-status").json()["completed24h"] == count,
+                    timeout=90,
+                    what="all jobs completed",
+                )
+            except AssertionError as exc:
+                logs = "\n".join(worker_log(p) for p in procs)
+                status = client.get("/v1/queue-status").json()
+                raise AssertionError(f"{exc}: {status}\n{logs}") from exc
         finally:
             for proc in procs:
                 stop_worker(proc)
