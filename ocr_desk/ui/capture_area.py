@@ -37,7 +37,7 @@ class CaptureArea(QFrame):
     """Takes receipts in every way a laptop offers and runs each batch off the UI thread."""
 
     sig_batch_started = Signal(int)
-    sig_progress = Signal(object)  # backend.BatchProgress
+    sig_progress = Signal(object)  # tuple[backend.BatchProgress, ...] since the last update
     sig_batch_done = Signal(object)  # backend.BatchSummary
     sig_failed = Signal(str)
 
@@ -54,6 +54,11 @@ class CaptureArea(QFrame):
         self._watch_timer.setInterval(1500)
         self._watch_timer.timeout.connect(self.scan_watched)
         self._watched: str | None = None
+        self._progress_items: list[backend.BatchProgress] = []
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.setInterval(100)
+        self._progress_timer.timeout.connect(self._flush_progress)
 
         self.setObjectName("captureArea")
         self.setAcceptDrops(True)
@@ -213,12 +218,25 @@ class CaptureArea(QFrame):
             self._queue.clear()
 
     def _on_progress(self, item: backend.BatchProgress) -> None:
-        self.progress.setRange(0, max(1, item.total))
-        self.progress.setValue(item.done)
-        self.progress.setFormat(f"%v of %m — {item.name}")
-        self.sig_progress.emit(item)
+        # Only remember it here: the bar and the list follow at most ten times a second,
+        # so a fast batch costs the UI thread a few calls, not a few per file.
+        self._progress_items.append(item)
+        if not self._progress_timer.isActive():
+            self._progress_timer.start()
+
+    def _flush_progress(self) -> None:
+        items, self._progress_items = self._progress_items, []
+        if not items:
+            return
+        last = items[-1]
+        if self._cancel is not None:
+            self.progress.setRange(0, max(1, last.total))
+            self.progress.setValue(last.done)
+            self.progress.setFormat(f"%v of %m — {last.name}")
+        self.sig_progress.emit(tuple(items))
 
     def _on_done(self, summary: backend.BatchSummary) -> None:
+        self._flush_progress()
         self._finish()
         text = f"Captured {summary.captured}, duplicates {summary.duplicates}"
         text += f", rejected {len(summary.rejected)}"

@@ -506,11 +506,10 @@ class MainWindow(QMainWindow):
             f"{summary.captured} captured, {summary.duplicates} duplicates{rejected}",
         )
 
-    def _on_capture_progress(self, item: backend.BatchProgress) -> None:
-        if item.job_id is not None and item.outcome == "captured":
-            self._pending_rows.append(item.job_id)
-            if not self._rows_timer.isActive():
-                self._rows_timer.start()
+    def _on_capture_progress(self, items: tuple[backend.BatchProgress, ...]) -> None:
+        self._pending_rows += [i.job_id for i in items if i.job_id and i.outcome == "captured"]
+        if self._pending_rows and not self._rows_timer.isActive():
+            self._rows_timer.start()
 
     def _flush_rows(self) -> None:
         ids, self._pending_rows = self._pending_rows, []
