@@ -294,20 +294,24 @@ class JobTableModel(QAbstractTableModel):
         """Apply fresh rows for ``ids``: update in place, insert new ones, drop vanished ones."""
         by_id = {r.id: r for r in rows}
         new: list[JobRow] = []
+        changed: list[int] = []
         for job_id in ids:
             row = by_id.get(job_id)
             at = self._index.get(job_id)
             if row is not None and at is not None:
                 self._rows[at] = row
-                self.dataChanged.emit(self.index(at, 0), self.index(at, len(Column) - 1))
+                changed.append(at)
             elif row is not None:
                 new.append(row)
             elif at is not None:
+                self._emit_changed(changed)
+                changed = []
                 self.beginRemoveRows(QModelIndex(), at, at)
                 del self._rows[at]
                 self._reindex()
                 self._total = max(0, self._total - 1)
                 self.endRemoveRows()
+        self._emit_changed(changed)
         if new:
             new.sort(key=lambda r: r.captured_at, reverse=True)
             self.beginInsertRows(QModelIndex(), 0, len(new) - 1)
@@ -316,6 +320,20 @@ class JobTableModel(QAbstractTableModel):
             self._reindex()
             self.endInsertRows()
         self.sig_rows_updated.emit(tuple(ids))
+
+    def _emit_changed(self, rows: list[int]) -> None:
+        """One dataChanged per run of neighbouring rows (a batch is one or a few calls)."""
+        if not rows:
+            return
+        rows = sorted(set(rows))
+        start = prev = rows[0]
+        for r in [*rows[1:], None]:
+            if r is not None and r == prev + 1:
+                prev = r
+                continue
+            self.dataChanged.emit(self.index(start, 0), self.index(prev, len(Column) - 1))
+            if r is not None:
+                start = prev = r
 
     def row_of(self, job_id: str) -> int | None:
         return self._index.get(job_id)

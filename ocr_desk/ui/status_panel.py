@@ -107,9 +107,10 @@ class StatusPanel(QFrame):
         return label
 
     def set_counts(self, counts: Mapping[str, int]) -> None:
+        before = dict(self.counts)
         self.counts.update(counts)
         for key, title in self.COUNT_KEYS:
-            if key in counts:
+            if key in counts and (key not in before or before[key] != counts[key]):
                 value = int(counts[key])
                 label = self.count_labels[key]
                 label.setText(str(value))
@@ -136,9 +137,9 @@ class StatusPanel(QFrame):
         self.state = event
         text = describe_state(event)
         self.connection.setText(text)
-        self.connection.setStyleSheet(
-            f"color: {_STATE_COLOUR.get(str(event.state), '#000000')}; font-weight: bold"
-        )
+        style = f"color: {_STATE_COLOUR.get(str(event.state), '#000000')}; font-weight: bold"
+        if self.connection.styleSheet() != style:  # restyling is the costly part
+            self.connection.setStyleSheet(style)
         self.connection.setAccessibleName(f"Connection: {text}")
         if event.last_sync_at is not None:
             self.set_last_sync(event.last_sync_at)
