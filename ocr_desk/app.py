@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ocr_desk.core import AuthError, Clock, SystemClock
 from ocr_desk.media import MEDIA_DIRNAME, MediaLibrary
 from ocr_desk.services import CaptureService, JobService
 from ocr_desk.settings import Settings, default_data_dir
 from ocr_desk.store import DB_FILENAME, Store, open_store
-from ocr_desk.sync import ApiClient, CredentialStore, EngineOptions, SyncEngine, SyncEvent
+
+if TYPE_CHECKING:  # loaded when an engine is built: the GUI shows its window first
+    from ocr_desk.sync import CredentialStore, EngineOptions, SyncEngine, SyncEvent
 
 __all__ = ["AppContext"]
 
@@ -82,6 +85,8 @@ class AppContext:
         engine's ``client`` is the caller's to close. Raises :class:`AuthError` when no
         server is set or no token is saved.
         """
+        from ocr_desk.sync import ApiClient, CredentialStore, EngineOptions, SyncEngine
+
         server = self.settings.server_url
         if not server:
             raise AuthError("no server is set: sign in first with `ocr-desk login --server URL`")

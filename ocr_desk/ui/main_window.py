@@ -1,0 +1,551 @@
+"""The main window: capture area, job list, status panel, detail pane and the actions.
+
+It receives everything from the :class:`AppContext` and the controllers it is
+given; it opens no database itself (every read and write is a task on the
+runner, every sync call a queued call to the sync thread).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QSystemTrayIcon,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ocr_desk.app import AppContext
+from ocr_desk.core import JobStatus
+from ocr_desk.settings import Settings
+from ocr_desk.store import Store
+
+from . import actions, backend
+from .capture_area import CaptureArea
+from .detail_pane import DetailPane
+from .job_model import Column, JobTableModel
+from .settings_dialog import SettingsDialog
+from .status_panel import StatusPanel
+from .sync_worker import SyncController
+from .tasks import TaskRunner
+from .thumbnails import ThumbnailCache
+
+if TYPE_CHECKING:  # the sync package loads on the sync thread, not before the window shows
+    from ocr_desk.sync.events import JobsChanged, QueueChanged, StateChanged
+
+__all__ = ["MainWindow"]
+
+
+class MainWindow(QMainWindow):
+    sig_status_refreshed = Signal(object)  # backend.StatusSnapshot
+    sig_action_done = Signal(str, object)  # action name, result
+    sig_notified = Signal(str, str)  # title, message
+
+    def __init__(
+        self,
+        *,
+        ctx: AppContext,
+        runner: TaskRunner,
+        sync: SyncController | None = None,
+    ) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.runner = runner
+        self.sync = sync
+        self.setWindowTitle("OCR Desk")
+        self.setAccessibleName("OCR Desk main window")
+        self.resize(1280, 800)
+        root = ctx.media_root
+
+        self.thumbnails = ThumbnailCache(runner=runner, media_root=root)
+        self.model = JobTableModel(
+            runner=runner, company_id=ctx.company_id, thumbnails=self.thumbnails, parent=self
+        )
+        self.capture = CaptureArea(ctx=ctx, runner=runner, parent=self)
+        self.status_panel = StatusPanel(self)
+        self.detail = DetailPane(runner=runner, company_id=ctx.company_id, media_root=root)
+
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Jobs")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(
+            Column.CAPTURED_AT, Qt.SortOrder.DescendingOrder
+        )
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        vheader = self.table.verticalHeader()
+        vheader.setVisible(False)
+        vheader.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vheader.setDefaultSectionSize(52)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for col, width in (
+            (Column.THUMBNAIL, 56),
+            (Column.CAPTURED_AT, 130),
+            (Column.TYPE, 90),
+            (Column.STATUS, 120),
+            (Column.MERCHANT, 170),
+            (Column.DATE, 95),
+            (Column.TOTAL, 95),
+            (Column.COST, 90),
+        ):
+            header.resizeSection(col, width)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
+
+        self.filter_box = QComboBox(self)
+        self.filter_box.addItem("All statuses", None)
+        for status in JobStatus:
+            self.filter_box.addItem(status.value.capitalize(), status.value)
+        self.filter_box.setAccessibleName("Filter by status")
+        self.filter_box.currentIndexChanged.connect(self._on_filter)
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search merchant, file, total, error…  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search jobs")
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(250)
+        self._search_timer.timeout.connect(lambda: self.model.set_query(search=self.search.text()))
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.count_label = QLabel("", self)
+        self.count_label.setAccessibleName("Number of jobs shown")
+        self.model.sig_total.connect(self._on_count)
+        self.model.sig_rows_updated.connect(self._on_count)
+
+        filters = QHBoxLayout()
+        show_label = QLabel("&Show:", self)
+        show_label.setBuddy(self.filter_box)
+        filters.addWidget(show_label)
+        filters.addWidget(self.filter_box)
+        filters.addWidget(self.search, 1)
+        filters.addWidget(self.count_label)
+
+        left = QWidget(self)
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.addWidget(self.capture)
+        lv.addLayout(filters)
+        lv.addWidget(self.table, 1)
+        right = QWidget(self)
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        rv.addWidget(self.status_panel)
+        rv.addWidget(self.detail, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([800, 480])
+        central = QWidget(self)
+        cv = QVBoxLayout(central)
+        cv.setContentsMargins(8, 8, 8, 8)
+        cv.addWidget(self.splitter)
+        self.setCentralWidget(central)
+
+        self._build_actions()
+        self.tray: QSystemTrayIcon | None = None
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray = QSystemTrayIcon(self.windowIcon(), self)
+            self.tray.setToolTip("OCR Desk")
+            self.tray.show()
+
+        self.capture.sig_batch_done.connect(self._on_batch_done)
+        self.capture.sig_progress.connect(self._on_capture_progress)
+        self.capture.sig_failed.connect(self.show_message)
+        self._last_counts: dict[str, int] = {}
+        self._pending_rows: list[str] = []
+        self._rows_timer = QTimer(self)
+        self._rows_timer.setSingleShot(True)
+        self._rows_timer.setInterval(200)  # rows of a running batch appear in small groups
+        self._rows_timer.timeout.connect(self._flush_rows)
+        if sync is not None:
+            sync.worker.sig_state.connect(self.on_state)
+            sync.worker.sig_jobs.connect(self.on_jobs_changed)
+            sync.worker.sig_queue.connect(self.on_queue)
+            # bound methods, never lambdas: a lambda would run on the sync thread
+            sync.worker.sig_error.connect(self.show_message)
+        self.pause_action.setChecked(ctx.settings.sync_paused)
+
+    # -- actions ----------------------------------------------------------------------
+
+    def _action(
+        self, text: str, shortcut: str | QKeySequence.StandardKey | None, slot: Any, tip: str
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.add_action = self._action(
+            "&Add files…",
+            QKeySequence.StandardKey.Open,
+            self.capture.choose_files,
+            "Add receipt files",
+        )
+        self.paste_action = self._action(
+            "&Paste", QKeySequence.StandardKey.Paste, self.paste, "Capture the clipboard's image"
+        )
+        self.retry_failed_action = self._action(
+            "Retry &failed", "Ctrl+Shift+R", self.retry_failed, "Retry every failed job"
+        )
+        self.retry_action = self._action(
+            "&Retry", "Ctrl+R", lambda: self.act_on_selection("retry"), "Retry the selected jobs"
+        )
+        self.cancel_action = self._action(
+            "&Cancel job",
+            "Ctrl+K",
+            lambda: self.act_on_selection("cancel"),
+            "Cancel the selected jobs",
+        )
+        self.delete_action = self._action(
+            "&Delete",
+            QKeySequence.StandardKey.Delete,
+            lambda: self.act_on_selection("delete"),
+            "Delete the selected jobs",
+        )
+        self.sync_action = self._action(
+            "&Sync now", "F5", self.sync_now, "Sync with the server now"
+        )
+        self.pause_action = self._action(
+            "&Pause sync", "Ctrl+P", self.toggle_pause, "Pause sync; captures keep queueing"
+        )
+        self.pause_action.setCheckable(True)
+        self.export_csv_action = self._action(
+            "Export &CSV…", "Ctrl+E", lambda: self.export("csv"), "Export completed jobs as CSV"
+        )
+        self.export_json_action = self._action(
+            "Export &JSON…",
+            "Ctrl+Shift+E",
+            lambda: self.export("json"),
+            "Export completed jobs as JSON",
+        )
+        self.settings_action = self._action(
+            "S&ettings…",
+            QKeySequence.StandardKey.Preferences,
+            self.open_settings,
+            "Server, sign-in, watched folder and storage settings",
+        )
+        if self.settings_action.shortcut().isEmpty():
+            self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.find_action = self._action(
+            "&Find", QKeySequence.StandardKey.Find, self.search.setFocus, "Search jobs"
+        )
+        self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close, "Quit")
+
+        bar = QToolBar("Actions", self)
+        bar.setObjectName("actions")
+        bar.setAccessibleName("Actions")
+        for action in (
+            self.add_action,
+            self.paste_action,
+            None,
+            self.retry_failed_action,
+            self.retry_action,
+            self.cancel_action,
+            self.delete_action,
+            None,
+            self.sync_action,
+            self.pause_action,
+            None,
+            self.export_csv_action,
+            self.export_json_action,
+            None,
+            self.settings_action,
+        ):
+            if action is None:
+                bar.addSeparator()
+            else:
+                bar.addAction(action)
+        for action in bar.actions():
+            widget = bar.widgetForAction(action)
+            if widget is not None and action.text():
+                widget.setAccessibleName(action.text().replace("&", "").rstrip("…"))
+        self.addToolBar(bar)
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        for action in (
+            self.add_action,
+            self.paste_action,
+            self.export_csv_action,
+            self.export_json_action,
+            self.settings_action,
+            self.quit_action,
+        ):
+            file_menu.addAction(action)
+        jobs_menu = menus.addMenu("&Jobs")
+        for action in (
+            self.retry_failed_action,
+            self.retry_action,
+            self.cancel_action,
+            self.delete_action,
+            self.find_action,
+        ):
+            jobs_menu.addAction(action)
+        sync_menu = menus.addMenu("&Sync")
+        sync_menu.addAction(self.sync_action)
+        sync_menu.addAction(self.pause_action)
+
+    def start(self) -> None:
+        """Load the first page and the counts; start the sync thread and the watched folder."""
+        self.model.reload()
+        self.refresh_status()
+        self.capture.set_watched_folder(self.ctx.settings.watched_folder)
+        if self.sync is not None:
+            if not self.ctx.settings.server_url:
+                self.status_panel.set_quota(None, note="local server")
+            self.sync.start()
+        else:
+            from ocr_desk.sync.events import ConnectionState, StateChanged
+
+            self.on_state(
+                StateChanged(
+                    state=ConnectionState.OFFLINE,
+                    since=self.ctx.clock.now(),
+                    reason="sync is not running",
+                )
+            )
+
+    def paste(self) -> None:
+        if self.search.hasFocus():
+            self.search.paste()
+            return
+        if not self.capture.paste(QGuiApplication.clipboard().mimeData()):
+            self.statusBar().showMessage("The clipboard holds no image or file to capture.", 8000)
+
+    def selected_ids(self) -> list[str]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [job.id for r in rows if (job := self.model.job_at(r)) is not None]
+
+    def retry_failed(self) -> None:
+        self._run_action("retry_failed", [])
+
+    def act_on_selection(self, name: str) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            self.statusBar().showMessage("Select one or more jobs first.", 6000)
+            return
+        if name == "delete" and not self._confirm_delete(len(ids)):
+            return
+        self._run_action(name, ids)
+
+    def _confirm_delete(self, n: int) -> bool:
+        if QGuiApplication.platformName() == "offscreen":
+            return True  # tests; no one to answer
+        answer = QMessageBox.question(self, "Delete jobs", f"Delete {n} job(s) from this computer?")
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _run_action(self, name: str, ids: list[str]) -> None:
+        ctx = self.ctx
+
+        def work(store: Store, _progress: Any) -> actions.ActionResult:
+            return actions.run(ctx, store, name, ids)
+
+        def done(result: actions.ActionResult) -> None:
+            if result.message:
+                self.statusBar().showMessage(result.message, 10000)
+            self.model.refresh_ids(result.job_ids)
+            self.refresh_status()
+            if result.job_ids and self.sync is not None:
+                self.sync.sync_now()
+            self.sig_action_done.emit(name, result)
+
+        def failed(exc: BaseException) -> None:
+            self.statusBar().showMessage(getattr(exc, "message", None) or str(exc), 10000)
+
+        self.runner.run(work, on_done=done, on_failed=failed)
+
+    def sync_now(self) -> None:
+        if self.sync is not None:
+            self.sync.sync_now()
+            self.statusBar().showMessage("Syncing…", 3000)
+
+    def toggle_pause(self, paused: bool) -> None:
+        if self.sync is not None:
+            (self.sync.pause if paused else self.sync.resume)()
+        self.save_settings(self.ctx.settings.with_changes(sync_paused=paused))
+
+    def export(self, fmt: str) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, f"Export {fmt.upper()}", f"receipts.{fmt}", f"{fmt.upper()} (*.{fmt})"
+        )
+        if path:
+            self.export_to(Path(path), fmt)
+
+    def export_to(self, path: Path, fmt: str) -> None:
+        ctx = self.ctx
+
+        def work(store: Store, _progress: Any) -> int:
+            return backend.export_jobs(ctx, store, path=path, fmt=fmt)
+
+        self.runner.run(
+            work,
+            on_done=lambda n: self._exported(path, n),
+            on_failed=lambda e: self.statusBar().showMessage(f"Export failed: {e}", 10000),
+        )
+
+    def _exported(self, path: Path, n: int) -> None:
+        self.statusBar().showMessage(f"Exported {n} receipt(s) to {path}", 10000)
+        self.sig_action_done.emit("export", n)
+
+    # -- settings ---------------------------------------------------------------------
+
+    def open_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(
+            settings=self.ctx.settings, runner=self.runner, save=self.save_settings, parent=self
+        )
+        dialog.sig_saved.connect(self._on_settings_saved)
+        dialog.open()
+        return dialog
+
+    def save_settings(self, settings: Settings) -> None:
+        """Keep the new settings now; write settings.json off the UI thread."""
+        ctx = self.ctx
+        ctx.settings = settings
+
+        def work(_store: Store, _progress: Any) -> Settings:
+            ctx.save_settings(settings)
+            return settings
+
+        self.runner.run(
+            work,
+            on_done=lambda s: self.sig_action_done.emit("settings", s),
+            on_failed=lambda e: self.statusBar().showMessage(f"Settings not saved: {e}", 10000),
+        )
+
+    def _on_settings_saved(self, settings: Settings) -> None:
+        self.capture.set_watched_folder(settings.watched_folder)
+        index = self.capture.type_box.findData(settings.default_job_type)
+        self.capture.type_box.setCurrentIndex(max(0, index))
+        self.statusBar().showMessage(
+            "Settings saved. A new server address is used from the next start.", 8000
+        )
+
+    # -- events -----------------------------------------------------------------------
+
+    def refresh_status(self) -> None:
+        """Read the counts once after a local change (the sync engine reports the rest)."""
+        ctx = self.ctx
+
+        def work(store: Store, _progress: Any) -> backend.StatusSnapshot:
+            return backend.status_snapshot(ctx, store)
+
+        def done(snap: backend.StatusSnapshot) -> None:
+            self._apply_counts(snap.counts)
+            self.status_panel.set_storage(snap.storage_bytes)
+            self.sig_status_refreshed.emit(snap)
+
+        self.runner.run(work, on_done=done)
+
+    def on_state(self, event: StateChanged) -> None:
+        self.status_panel.set_state(event)
+        if event.state == "signed_out":
+            self.notify("Signed out", "Sign in again from Settings; captures keep queueing.")
+
+    def on_jobs_changed(self, event: JobsChanged) -> None:
+        # job changes come from the server's answers: that is a successful sync
+        self.status_panel.set_last_sync(self.ctx.clock.now())
+        self.model.refresh_ids(event.job_ids)
+        if self.detail.job_id in event.job_ids:
+            self.detail.refresh()
+
+    def on_queue(self, event: QueueChanged) -> None:
+        self._apply_counts(event.counts)
+        if event.quota_left is not None:
+            self.status_panel.set_quota(event.quota_left)
+        if event.storage_bytes is not None:
+            self.status_panel.set_storage(event.storage_bytes)
+
+    def _apply_counts(self, counts: dict[str, int]) -> None:
+        before = self._last_counts
+        self._last_counts = dict(counts)
+        self.status_panel.set_counts(counts)
+        if not before:
+            return
+        failed = counts.get("failed", 0) - before.get("failed", 0)
+        if failed > 0:
+            self.notify("Jobs failed", f"{failed} job(s) failed. Use Retry failed to try again.")
+        open_before = before.get("queued", 0) + before.get("processing", 0)
+        open_now = counts.get("queued", 0) + counts.get("processing", 0)
+        if open_before and not open_now:
+            self.notify("All receipts processed", "Every queued receipt has been processed.")
+
+    def _on_batch_done(self, summary: backend.BatchSummary) -> None:
+        self.model.refresh_ids(summary.job_ids)
+        self.refresh_status()
+        if self.sync is not None and summary.captured:
+            self.sync.sync_now()
+        rejected = f", {len(summary.rejected)} rejected" if summary.rejected else ""
+        self.notify(
+            "Capture finished",
+            f"{summary.captured} captured, {summary.duplicates} duplicates{rejected}",
+        )
+
+    def _on_capture_progress(self, items: tuple[backend.BatchProgress, ...]) -> None:
+        self._pending_rows += [i.job_id for i in items if i.job_id and i.outcome == "captured"]
+        if self._pending_rows and not self._rows_timer.isActive():
+            self._rows_timer.start()
+
+    def _flush_rows(self) -> None:
+        ids, self._pending_rows = self._pending_rows, []
+        self.model.refresh_ids(ids)
+
+    def notify(self, title: str, message: str) -> None:
+        """A tray message where there is a tray, else the status bar."""
+        if self.tray is not None and self.tray.supportsMessages():
+            self.tray.showMessage(title, message, QSystemTrayIcon.MessageIcon.Information, 5000)
+        else:
+            self.statusBar().showMessage(f"{title}: {message}", 8000)
+        self.sig_notified.emit(title, message)
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10000)
+
+    def _on_count(self, _value: object = None) -> None:
+        self.count_label.setText(f"{self.model.total} job(s)")
+
+    def _on_filter(self, _index: int) -> None:
+        value = self.filter_box.currentData()
+        self.model.set_query(status=None if value is None else JobStatus(value))
+
+    def _on_selection(self, _sel: QItemSelection, _desel: QItemSelection) -> None:
+        ids = self.selected_ids()
+        self.detail.show_job(ids[0] if ids else None)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self.capture.cancel_batch()
+        if self.sync is not None:
+            for signal in (
+                self.sync.worker.sig_state,
+                self.sync.worker.sig_jobs,
+                self.sync.worker.sig_queue,
+                self.sync.worker.sig_error,
+            ):
+                signal.disconnect()
+            self.sync.stop()
+        super().closeEvent(event)
