@@ -59,8 +59,9 @@ def test_dropped_files_and_folders_become_rows(ctx, make_window, qtbot, tmp_path
     qtbot.waitUntil(lambda: window.status_panel.counts.get("queued") == 5, timeout=5000)
     # the thumbnails are decoded off the UI thread and arrive in the cells
     qtbot.waitUntil(
-        lambda: window.model.data(window.model.index(0, 0), Qt.ItemDataRole.DecorationRole)
-        is not None,
+        lambda: (
+            window.model.data(window.model.index(0, 0), Qt.ItemDataRole.DecorationRole) is not None
+        ),
         timeout=10000,
     )
 
