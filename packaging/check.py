@@ -66,7 +66,9 @@ class Isolated:
         pyenv = Path.home() / ".pyenv"
         if pyenv.is_dir():
             candidates.add(str(pyenv))
-        return sorted(c for c in candidates if Path(c).is_dir())
+        dirs = sorted(c for c in candidates if Path(c).is_dir())
+        # a tmpfs over a folder hides its subfolders too (and they cannot be mounted on)
+        return [d for d in dirs if not any(Path(d).is_relative_to(o) and d != o for o in dirs)]
 
     def argv(self, command: Sequence[str], env: dict[str, str] | None = None) -> list[str]:
         base_env = {
@@ -78,8 +80,8 @@ class Isolated:
         env_args = ["env", "-i", *(f"{k}={v}" for k, v in base_env.items())]
         if not self.hidden:
             return [*env_args, *command]
-        mounts = "; ".join(f"mount -t tmpfs none {shlex.quote(d)}" for d in self.hidden)
-        script = f'{mounts}; exec "$@"'
+        mounts = " && ".join(f"mount -t tmpfs none {shlex.quote(d)}" for d in self.hidden)
+        script = f'{mounts} && exec "$@"'
         return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh"] + [
             *env_args,
             *command,
@@ -241,7 +243,7 @@ class Check:
         data_dir = self.work / "data-cli"
         out = self.iso.run([self.app, "--data-dir", str(data_dir), "status", "--json"])
         status = json.loads(out)
-        if not isinstance(status, dict) or not (data_dir / "ocr_desk.sqlite3").exists():
+        if not isinstance(status, dict) or not (data_dir / "ocr-desk.sqlite3").exists():
             raise CheckFailed(f"status --json gave {out!r} and no database in {data_dir}")
         return json.dumps(status, sort_keys=True)[:120]
 
