@@ -54,9 +54,40 @@ def biggest_parts(bundle: Path, count: int = 8) -> list[tuple[str, int]]:
     internal = bundle / "_internal"
     sizes = []
     for item in internal.iterdir() if internal.is_dir() else []:
+        if item.is_symlink():
+            continue  # PyInstaller links libraries to the top level; count them once
         size = folder_size(item)[0] if item.is_dir() else item.stat().st_size
         sizes.append((item.name, size))
     return sorted(sizes, key=lambda s: -s[1])[:count]
+
+
+def unresolved_libraries(bundle: Path) -> dict[str, list[str]]:
+    """Linux: shared libraries that bundle files need and neither the bundle nor this
+    machine has (``ldd``: not found), each with the files that need it.
+
+    PyInstaller bundles what it finds on the build machine; a library missing here
+    (e.g. libxcb-icccm4 for the xcb platform) is missing from the bundle too, and the
+    user's machine must then provide it. packaging/README.md lists the build packages.
+    """
+    if not sys.platform.startswith("linux") or shutil.which("ldd") is None:
+        return {}
+    internal = bundle / "_internal"
+    env = dict(os.environ, LD_LIBRARY_PATH=str(internal))
+    missing: dict[str, list[str]] = {}
+    for path in sorted(bundle.rglob("*")):
+        if path.is_symlink() or not path.is_file():
+            continue
+        with path.open("rb") as fh:
+            if fh.read(4) != b"\x7fELF":
+                continue
+        out = subprocess.run(["ldd", str(path)], capture_output=True, text=True, env=env).stdout
+        for line in out.splitlines():
+            if "=> not found" in line:
+                lib = line.split("=>", 1)[0].strip()
+                users = missing.setdefault(lib, [])
+                if str(path.relative_to(bundle)) not in users:
+                    users.append(str(path.relative_to(bundle)))
+    return missing
 
 
 def mb(size: int) -> str:
@@ -129,6 +160,11 @@ def build(*, clean: bool) -> dict[str, object]:
     print(f"  bundle size: {mb(size)} in {files} files")
     for name, part in report["biggest"]:  # type: ignore[attr-defined]
         print(f"    {mb(part):>9}  {name}")
+    missing = unresolved_libraries(bundle)
+    report["unresolved_libraries"] = missing
+    for lib, needed_by in sorted(missing.items()):
+        print(f"  WARNING: {lib} is not on this machine, so not in the bundle; needed by")
+        print(f"           {', '.join(needed_by[:3])}{' ...' if len(needed_by) > 3 else ''}")
     if sys.platform.startswith("linux"):
         started = time.perf_counter()
         tarball = make_tarball(bundle, ver)

@@ -114,7 +114,16 @@ APP_EXCLUDES = [
     "PySide6.QtWebEngineCore",
     "PySide6.QtWebEngineWidgets",
 ]
-SERVER_EXCLUDES = [*COMMON_EXCLUDES, "PySide6", "shiboken6", "ocr_desk.ui"]
+SERVER_EXCLUDES = [
+    *COMMON_EXCLUDES,
+    "PySide6",
+    "shiboken6",
+    "ocr_desk.ui",
+    # uvicorn[standard] extras the local server does without: uvloop (13 MB; asyncio's
+    # loop serves one user fine) and watchfiles (only for --reload).
+    "uvloop",
+    "watchfiles",
+]
 
 # Submodules whose every member must be in the server program (engine registry,
 # uvicorn's protocol/loop choice by name).
