@@ -61,6 +61,13 @@ elif sys.platform == "darwin":
     APP_HIDDEN_IMPORTS.append("keyring.backends.macOS")
 
 # The desktop program never runs server code nor these heavy optional stacks.
+#
+# Trap of two programs sharing _internal/: PyInstaller puts Python modules in each
+# program's own archive but extension modules on disk. A package excluded from one
+# program whose extensions the other program ships is then importable there as an
+# empty namespace package, and `try: import x` succeeds with a useless module (it
+# happened with uvloop, which anyio pulled into the desktop side). Exclude such an
+# optional package from both programs, or from neither (see numpy below).
 COMMON_EXCLUDES = [
     "tkinter",
     "_tkinter",
@@ -81,6 +88,11 @@ COMMON_EXCLUDES = [
     "psycopg",
     "psycopg_binary",
     "psycopg_c",
+    # uvicorn[standard] extras the bundle does without: uvloop (13 MB, which anyio
+    # would also pull into the desktop program; asyncio's loop serves one user fine)
+    # and watchfiles (only for --reload).
+    "uvloop",
+    "watchfiles",
 ]
 APP_EXCLUDES = [
     *COMMON_EXCLUDES,
@@ -114,16 +126,7 @@ APP_EXCLUDES = [
     "PySide6.QtWebEngineCore",
     "PySide6.QtWebEngineWidgets",
 ]
-SERVER_EXCLUDES = [
-    *COMMON_EXCLUDES,
-    "PySide6",
-    "shiboken6",
-    "ocr_desk.ui",
-    # uvicorn[standard] extras the local server does without: uvloop (13 MB; asyncio's
-    # loop serves one user fine) and watchfiles (only for --reload).
-    "uvloop",
-    "watchfiles",
-]
+SERVER_EXCLUDES = [*COMMON_EXCLUDES, "PySide6", "shiboken6", "ocr_desk.ui"]
 
 # Submodules whose every member must be in the server program (engine registry,
 # uvicorn's protocol/loop choice by name).

@@ -261,7 +261,10 @@ class Check:
             found: dict[str, str] = {}
 
             def server_up() -> bool:
-                for line in _read(server_dir / "server.log").splitlines():
+                server_log = _read(server_dir / "server.log")
+                if "Traceback" in server_log or "[PYI-" in server_log:
+                    raise CheckFailed(f"the local server failed:\n{server_log[-3000:]}")
+                for line in server_log.splitlines():
                     if "serving on http://" in line:
                         found["url"] = line.split("serving on ", 1)[1].strip()
                 return "url" in found and healthy(found["url"])
