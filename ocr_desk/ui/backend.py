@@ -259,6 +259,9 @@ class LocalModeEngine:
         )
         self.engine.start()
 
+    def snapshot(self) -> Any:
+        return None if self.engine is None else self.engine.connectivity.snapshot()
+
     def stop(self) -> None:
         try:
             if self.engine is not None:
@@ -311,6 +314,9 @@ class _Closing:
 
     def start(self) -> None:
         self.engine.start()
+
+    def snapshot(self) -> Any:
+        return self.engine.connectivity.snapshot()
 
     def stop(self) -> None:
         self.engine.close()

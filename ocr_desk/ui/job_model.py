@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
     Signal,
@@ -113,8 +114,9 @@ class JobTableModel(QAbstractTableModel):
         company_id: str,
         thumbnails: ThumbnailCache | None = None,
         page_size: int = PAGE_SIZE,
+        parent: QObject | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(parent)
         self._runner = runner
         self._company = company_id
         self._thumbs = thumbnails

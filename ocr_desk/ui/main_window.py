@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
 
         self.thumbnails = ThumbnailCache(runner=runner, media_root=root)
         self.model = JobTableModel(
-            runner=runner, company_id=ctx.company_id, thumbnails=self.thumbnails
+            runner=runner, company_id=ctx.company_id, thumbnails=self.thumbnails, parent=self
         )
         self.capture = CaptureArea(ctx=ctx, runner=runner, parent=self)
         self.status_panel = StatusPanel(self)
@@ -127,10 +127,8 @@ class MainWindow(QMainWindow):
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         self.count_label = QLabel("", self)
         self.count_label.setAccessibleName("Number of jobs shown")
-        self.model.sig_total.connect(lambda n: self.count_label.setText(f"{n} job(s)"))
-        self.model.sig_rows_updated.connect(
-            lambda _ids: self.count_label.setText(f"{self.model.total} job(s)")
-        )
+        self.model.sig_total.connect(self._on_count)
+        self.model.sig_rows_updated.connect(self._on_count)
 
         filters = QHBoxLayout()
         show_label = QLabel("&Show:", self)
@@ -516,6 +514,9 @@ class MainWindow(QMainWindow):
         else:
             self.statusBar().showMessage(f"{title}: {message}", 8000)
         self.sig_notified.emit(title, message)
+
+    def _on_count(self, _value: object = None) -> None:
+        self.count_label.setText(f"{self.model.total} job(s)")
 
     def _on_filter(self, _index: int) -> None:
         value = self.filter_box.currentData()

@@ -74,6 +74,10 @@ class SyncWorker(QObject):
             if self._paused:
                 self._engine.pause()
             self._engine.start()
+            snapshot = getattr(self._engine, "snapshot", None)
+            state = snapshot() if snapshot is not None else None
+            if isinstance(state, StateChanged):
+                self.sig_state.emit(state)
         except Exception as exc:  # shown in the status panel, the app keeps capturing
             self._engine = None
             self.sig_error.emit(str(exc))

@@ -47,11 +47,13 @@ class TaskChannel(QObject):
         self.sig_done.connect(self._on_done)
         self.sig_failed.connect(self._on_failed)
         self.sig_progress.connect(self._on_progress)
+        self.dropped = False
+        """Set when the runner shut down: late results are not delivered to dead widgets."""
 
     @Slot(object)
     def _on_done(self, value: object) -> None:
         try:
-            if self._on_done_cb is not None:
+            if self._on_done_cb is not None and not self.dropped:
                 self._on_done_cb(value)
         finally:
             self._on_finished_cb(self)
@@ -59,14 +61,18 @@ class TaskChannel(QObject):
     @Slot(object)
     def _on_failed(self, exc: object) -> None:
         try:
-            if self._on_failed_cb is not None and isinstance(exc, BaseException):
+            if (
+                self._on_failed_cb is not None
+                and isinstance(exc, BaseException)
+                and not self.dropped
+            ):
                 self._on_failed_cb(exc)
         finally:
             self._on_finished_cb(self)
 
     @Slot(object)
     def _on_progress(self, value: object) -> None:
-        if self._on_progress_cb is not None:
+        if self._on_progress_cb is not None and not self.dropped:
             self._on_progress_cb(value)
 
 
@@ -168,6 +174,8 @@ class TaskRunner:
         return self._db_pool.waitForDone(msecs) and ok
 
     def shutdown(self) -> None:
+        for channel in list(self._channels):
+            channel.dropped = True
         self._work_pool.clear()
         self._db_pool.clear()
         self.wait()

@@ -38,9 +38,7 @@ def add_jobs(ctx: AppContext, n: int, *, store: Store | None = None) -> list[str
                 mime_type="image/jpeg",
                 original_name=f"receipt-{i:05d}.jpg",
             )
-            job = service.jobs.insert(
-                media_asset_id=asset.id, job_type=JobType.RECEIPT, metadata=None, at=when
-            )
+            job = service.create_job(media_asset_id=asset.id, job_type=JobType.RECEIPT)
             ids.append(job.id)
     return ids
 
