@@ -9,6 +9,7 @@ mount namespace, and first proves that no ``python3`` works in there. Then:
 1. ``ocr-desk --version`` and ``ocr-desk status --json`` on a temp data dir;
 2. the GUI, headless (Qt offscreen; and xcb under Xvfb when present), until its local
    mode has started the bundled server as a child process and that server answers;
+   offscreen, a receipt dropped in its watched folder comes back OCR-ed (merchant);
 3. ``ocr-desk-server``: init, company, user, ``serve`` on a free loopback port, and one
    generated receipt uploaded and OCR-ed through the API;
 4. ``install.sh`` into a temp HOME, the ``~/.local/bin/ocr-desk`` symlink, ``uninstall.sh``.
@@ -247,9 +248,20 @@ class Check:
             raise CheckFailed(f"status --json gave {out!r} and no database in {data_dir}")
         return json.dumps(status, sort_keys=True)[:120]
 
-    def gui(self, platform: str) -> str:
-        """Start the GUI headless; pass when its local server child answers on /healthz."""
+    def gui(self, platform: str, *, capture: bool) -> str:
+        """Start the GUI headless; pass when its local server child answers on /healthz.
+
+        With ``capture``, the data dir's settings name a watched folder; a receipt
+        dropped there once the server is up must come back from the local server's
+        OCR as a completed job with its merchant (read with the bundled CLI).
+        """
         data_dir = self.work / f"data-gui-{platform}"
+        inbox = self.work / f"inbox-{platform}"
+        if capture:
+            inbox.mkdir()
+            data_dir.mkdir()
+            settings = {"watched_folder": str(inbox)}
+            (data_dir / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
         log = self.work / f"gui-{platform}.log"
         env = {"QT_QPA_PLATFORM": platform}
         command = [self.app, "--data-dir", str(data_dir)]
@@ -257,24 +269,38 @@ class Check:
             command = ["xvfb-run", "-a", *command]
         process = self.iso.popen(command, log=log, env=env)
         server_dir = data_dir / "local-server"
+        found: dict[str, str] = {}
+        running = lambda: process.poll() is None  # noqa: E731
+
+        def server_up() -> bool:
+            server_log = _read(server_dir / "server.log")
+            if "Traceback" in server_log or "[PYI-" in server_log:
+                raise CheckFailed(f"the local server failed:\n{server_log[-3000:]}")
+            for line in server_log.splitlines():
+                if "serving on http://" in line:
+                    found["url"] = line.split("serving on ", 1)[1].strip()
+            return "url" in found and healthy(found["url"])
+
+        def completed() -> bool:
+            out = self.iso.run([self.app, "--data-dir", str(data_dir), "jobs", "--json"])
+            jobs = json.loads(out)
+            failed = [j for j in jobs if j.get("status") == "failed"]
+            if failed:
+                raise CheckFailed(f"the captured receipt failed: {failed}")
+            done = [j for j in jobs if j.get("status") == "completed" and j.get("merchant")]
+            if done:
+                keys = ("status", "merchant", "date", "total", "currency")
+                found["job"] = json.dumps({k: done[0].get(k) for k in keys})
+            return bool(done)
+
         try:
-            found: dict[str, str] = {}
-
-            def server_up() -> bool:
-                server_log = _read(server_dir / "server.log")
-                if "Traceback" in server_log or "[PYI-" in server_log:
-                    raise CheckFailed(f"the local server failed:\n{server_log[-3000:]}")
-                for line in server_log.splitlines():
-                    if "serving on http://" in line:
-                        found["url"] = line.split("serving on ", 1)[1].strip()
-                return "url" in found and healthy(found["url"])
-
-            wait_for(
-                "local server from the GUI",
-                server_up,
-                timeout=120,
-                alive=lambda: process.poll() is None,
-            )
+            wait_for("local server from the GUI", server_up, timeout=120, alive=running)
+            if capture:
+                receipt = receipt_png(self.work / f"receipt-{platform}.png")
+                os.replace(receipt, inbox / "receipt.png")  # appears whole, never half-written
+                wait_for(
+                    "completed job from the watched folder", completed, timeout=240, alive=running
+                )
         except CheckFailed as exc:
             raise CheckFailed(f"{exc}\nGUI log:\n{_read(log)[-3000:]}") from exc
         finally:
@@ -282,6 +308,8 @@ class Check:
         noise = [line for line in _read(log).splitlines() if "Could not load" in line]
         if noise:
             raise CheckFailed("Qt could not load a plugin:\n" + "\n".join(noise))
+        if capture:
+            return f"local server child at {found['url']}; watched-folder receipt: {found['job']}"
         return f"window up, local server child at {found['url']} answered /healthz"
 
     def server_ocr(self) -> str:
@@ -382,9 +410,12 @@ def main(argv: list[str] | None = None) -> int:
         check.step("ocr-desk --version", check.version)
         check.step("ocr-desk status --json", check.status)
         if with_server:
-            check.step("GUI offscreen + local server", lambda: check.gui("offscreen"))
+            check.step(
+                "GUI offscreen, local server, receipt captured and OCR-ed",
+                lambda: check.gui("offscreen", capture=True),
+            )
             if check.xvfb:
-                check.step("GUI xcb (Xvfb) + local server", lambda: check.gui("xcb"))
+                check.step("GUI xcb (Xvfb) + local server", lambda: check.gui("xcb", capture=False))
             check.step("ocr-desk-server OCR of a receipt", check.server_ocr)
         else:
             print("  --  no ocr-desk-server in this bundle: GUI local mode and OCR not checked")
