@@ -134,14 +134,18 @@ def make_tarball(bundle: Path, ver: str) -> Path:
     return tarball
 
 
-def build(*, clean: bool) -> dict[str, object]:
+def build(*, clean: bool, reuse: bool = False) -> dict[str, object]:
     ver = version()
-    with_server = cfg.include_server()
     bundle = DIST / cfg.APP_NAME
-    if bundle.exists():
-        shutil.rmtree(bundle)
+    with_server = (bundle / cfg.SERVER_NAME).exists() if reuse else cfg.include_server()
     started = time.perf_counter()
-    run_pyinstaller(clean=clean)
+    if reuse:
+        if not bundle.is_dir():
+            raise SystemExit(f"--reuse: no {bundle} to reuse; build without --reuse first")
+    else:
+        if bundle.exists():
+            shutil.rmtree(bundle)
+        run_pyinstaller(clean=clean)
     build_s = time.perf_counter() - started
     size, files = folder_size(bundle)
     report: dict[str, object] = {
@@ -156,7 +160,10 @@ def build(*, clean: bool) -> dict[str, object]:
     }
     print(f"\nOCR Desk {ver} bundle: {bundle}")
     print(f"  server half (local mode): {'included' if with_server else 'left out'}")
-    print(f"  build time:  {build_s:.0f} s (PyInstaller{' --clean' if clean else ''})")
+    if reuse:
+        print("  build time:  (reused the last PyInstaller output)")
+    else:
+        print(f"  build time:  {build_s:.0f} s (PyInstaller{' --clean' if clean else ''})")
     print(f"  bundle size: {mb(size)} in {files} files")
     for name, part in report["biggest"]:  # type: ignore[attr-defined]
         print(f"    {mb(part):>9}  {name}")
@@ -182,8 +189,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check", action="store_true", help="then run the built app headless (check.py)"
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="skip PyInstaller: remake the tarball and report from the last dist/ocr-desk",
+    )
     args = parser.parse_args(argv)
-    build(clean=args.clean)
+    build(clean=args.clean, reuse=args.reuse)
     if args.check:
         import check
 

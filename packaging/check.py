@@ -368,12 +368,16 @@ class Check:
         desktop = self.home / ".local" / "share" / "applications" / "ocr-desk.desktop"
         if not link.is_symlink() or not desktop.is_file():
             raise CheckFailed(f"install.sh left no {link} symlink or no {desktop}")
+        validated = ""
+        if shutil.which("desktop-file-validate"):
+            self.iso.run(["desktop-file-validate", str(desktop)])
+            validated = "; desktop-file-validate: ok"
         shown = self.iso.run([str(link), "--version"]).strip()
         uninstall = self.home / ".local" / "share" / "ocr-desk" / "app" / "uninstall.sh"
         self.iso.run(["sh", str(uninstall)])
         if link.exists() or link.is_symlink() or desktop.exists():
             raise CheckFailed("uninstall.sh left the symlink or the .desktop entry behind")
-        return f"~/.local/bin/ocr-desk --version: {shown}; uninstalled"
+        return f"~/.local/bin/ocr-desk --version: {shown}{validated}; uninstalled"
 
 
 def _read(path: Path) -> str:
@@ -414,7 +418,9 @@ def main(argv: list[str] | None = None) -> int:
                 "GUI offscreen, local server, receipt captured and OCR-ed",
                 lambda: check.gui("offscreen", capture=True),
             )
-            if check.xvfb:
+            if not check.xvfb:
+                print("  --  no xvfb-run (apt-get install xvfb): the xcb platform not checked")
+            else:
                 check.step("GUI xcb (Xvfb) + local server", lambda: check.gui("xcb", capture=False))
             check.step("ocr-desk-server OCR of a receipt", check.server_ocr)
         else:

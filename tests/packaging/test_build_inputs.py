@@ -182,6 +182,7 @@ def test_desktop_entry_launches_the_program_with_its_icon(cfg: ModuleType) -> No
     entry.read(PACKAGING / "linux" / "ocr-desk.desktop", encoding="utf-8")
     section = entry["Desktop Entry"]
     assert section["Type"] == "Application"
+    assert section["Version"] in ("1.0", "1.1")  # versions desktop-file-validate knows
     assert section["Name"] == cfg.DISPLAY_NAME
     assert section["Exec"].split()[0] == cfg.APP_NAME
     assert section["Icon"] == cfg.ICON_SVG.stem
