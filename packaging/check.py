@@ -49,9 +49,20 @@ class CheckFailed(Exception):
 class Isolated:
     """Runs bundle programs with no environment and, when possible, no Python visible."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, *, rootfs: Path | None = None) -> None:
         self.home = home
-        self.hidden = self._hidden_dirs() if self._can_unshare() else []
+        self.rootfs = rootfs
+        """A minimal Linux root (debootstrap --variant=minbase): run in a chroot there."""
+        if rootfs is not None and not self._can_unshare():
+            raise SystemExit("--rootfs needs root and unshare (for /proc, /dev, /sys mounts)")
+        self.hidden = [] if rootfs else self._hidden_dirs() if self._can_unshare() else []
+
+    def inside(self, path: Path | str) -> str:
+        """``path`` as the programs see it (without the rootfs prefix in chroot mode)."""
+        text = str(path)
+        if self.rootfs is not None and text.startswith(str(self.rootfs) + "/"):
+            return text[len(str(self.rootfs)) :]
+        return text
 
     @staticmethod
     def _can_unshare() -> bool:
@@ -74,11 +85,21 @@ class Isolated:
     def argv(self, command: Sequence[str], env: dict[str, str] | None = None) -> list[str]:
         base_env = {
             "PATH": "/usr/bin:/bin",
-            "HOME": str(self.home),
+            "HOME": self.inside(self.home),
             "LANG": "C.UTF-8",
             **(env or {}),
         }
         env_args = ["env", "-i", *(f"{k}={v}" for k, v in base_env.items())]
+        if self.rootfs is not None:
+            root = shlex.quote(str(self.rootfs))
+            script = (
+                f"mount -t proc proc {root}/proc && mount --rbind /dev {root}/dev && "
+                f'mount --rbind /sys {root}/sys && exec chroot {root} "$@"'
+            )
+            inner = [*env_args, *(self.inside(arg) for arg in command)]
+            return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh"] + [
+                *inner
+            ]
         if not self.hidden:
             return [*env_args, *command]
         mounts = " && ".join(f"mount -t tmpfs none {shlex.quote(d)}" for d in self.hidden)
@@ -193,13 +214,15 @@ def receipt_png(path: Path) -> Path:
 
 
 class Check:
-    def __init__(self, tarball: Path, work: Path, *, xvfb: bool) -> None:
+    def __init__(
+        self, tarball: Path, work: Path, *, xvfb: bool, rootfs: Path | None = None
+    ) -> None:
         self.tarball = tarball
         self.work = work
-        self.xvfb = xvfb
+        self.xvfb = xvfb and rootfs is None
         self.home = work / "home"
         self.home.mkdir()
-        self.iso = Isolated(self.home)
+        self.iso = Isolated(self.home, rootfs=rootfs)
         self.app_dir = self._unpack()
         self.app = str(self.app_dir / "app" / cfg.APP_NAME)
         self.server = str(self.app_dir / "app" / cfg.SERVER_NAME)
@@ -219,6 +242,10 @@ class Check:
         print(f"  ok  {took:6.1f} s  {name}: {detail}", flush=True)
 
     def no_python(self) -> str:
+        if self.iso.rootfs is not None:
+            probe = "for p in python3 python; do command -v $p && exit 1; done; exit 0"
+            self.iso.run(["sh", "-c", probe])
+            return f"chroot into {self.iso.rootfs}: no python3 or python there at all"
         if not self.iso.hidden:
             return "not root or no unshare: ran with env -i only, Python dirs still on disk"
         probe = (
@@ -260,7 +287,7 @@ class Check:
         if capture:
             inbox.mkdir()
             data_dir.mkdir()
-            settings = {"watched_folder": str(inbox)}
+            settings = {"watched_folder": self.iso.inside(inbox)}
             (data_dir / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
         log = self.work / f"gui-{platform}.log"
         env = {"QT_QPA_PLATFORM": platform}
@@ -369,7 +396,7 @@ class Check:
         if not link.is_symlink() or not desktop.is_file():
             raise CheckFailed(f"install.sh left no {link} symlink or no {desktop}")
         validated = ""
-        if shutil.which("desktop-file-validate"):
+        if shutil.which("desktop-file-validate") and self.iso.rootfs is None:
             self.iso.run(["desktop-file-validate", str(desktop)])
             validated = "; desktop-file-validate: ok"
         shown = self.iso.run([str(link), "--version"]).strip()
@@ -402,13 +429,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tarball", type=Path, help="default: the last build's")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
     parser.add_argument("--no-xvfb", action="store_true", help="skip the GUI on xcb under Xvfb")
+    parser.add_argument(
+        "--rootfs",
+        type=Path,
+        help="run in a chroot of this minimal Linux root instead (e.g. made by "
+        "`debootstrap --variant=minbase --include=libgl1,libegl1 bookworm DIR`): a fresh "
+        "machine with no Python at all",
+    )
     args = parser.parse_args(argv)
     tarball = args.tarball or find_tarball()
-    work = Path(tempfile.mkdtemp(prefix="ocr-desk-check-"))
+    rootfs = args.rootfs.resolve() if args.rootfs else None
+    tmp_parent = None
+    if rootfs is not None:
+        tmp_parent = rootfs / "tmp"
+        tmp_parent.mkdir(exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="ocr-desk-check-", dir=tmp_parent))
     started = time.perf_counter()
     print(f"checking {tarball.name} in {work}", flush=True)
     try:
-        check = Check(tarball, work, xvfb=not args.no_xvfb and shutil.which("xvfb-run") is not None)
+        xvfb = not args.no_xvfb and shutil.which("xvfb-run") is not None
+        check = Check(tarball, work, xvfb=xvfb, rootfs=rootfs)
         with_server = Path(check.server).exists()
         check.step("isolation", check.no_python)
         check.step("ocr-desk --version", check.version)
@@ -418,7 +458,9 @@ def main(argv: list[str] | None = None) -> int:
                 "GUI offscreen, local server, receipt captured and OCR-ed",
                 lambda: check.gui("offscreen", capture=True),
             )
-            if not check.xvfb:
+            if rootfs is not None:
+                print("  --  chroot: no X server in the minimal root, the xcb platform not checked")
+            elif not check.xvfb:
                 print("  --  no xvfb-run (apt-get install xvfb): the xcb platform not checked")
             else:
                 check.step("GUI xcb (Xvfb) + local server", lambda: check.gui("xcb", capture=False))
