@@ -72,9 +72,25 @@ def tiff(pages: int = 3, size: tuple[int, int] = (300, 400)) -> bytes:
 
 
 def pdf(pages: int = 2, size: tuple[int, int] = (248, 351)) -> bytes:
-    """A PDF of ``pages`` pages (A4 proportions at 30 dpi by default)."""
+    """A PDF of ``pages`` small pages (A4 proportions, 300 dpi: rendered at the same size)."""
     images = [upright(*size, seed=i) for i in range(pages)]
-    return encode(images[0], "PDF", save_all=True, append_images=images[1:], resolution=30.0)
+    return encode(images[0], "PDF", save_all=True, append_images=images[1:], resolution=300.0)
+
+
+def locked_pdf() -> bytes:
+    """A PDF whose trailer asks for a password nobody knows (Standard security handler)."""
+    data = pdf(pages=1)
+    encrypt = (
+        b"99 0 obj\n<< /Filter /Standard /V 1 /R 2 /O <"
+        + b"ab" * 32
+        + b"> /U <"
+        + b"cd" * 32
+        + b"> /P -4 >>\nendobj\n"
+    )
+    at = data.rfind(b"trailer")
+    dict_at = data.find(b"<<", at) + 2
+    ids = b" /Encrypt 99 0 R /ID [<" + b"01" * 16 + b"><" + b"01" * 16 + b">]"
+    return data[:at] + encrypt + data[at:dict_at] + ids + data[dict_at:]
 
 
 def heic(image: Image.Image | None = None) -> bytes:
@@ -83,6 +99,11 @@ def heic(image: Image.Image | None = None) -> bytes:
     buffer = io.BytesIO()
     pillow_heif.from_pillow(image or upright()).save(buffer, format="HEIF", quality=60)
     return buffer.getvalue()
+
+
+def avif(image: Image.Image | None = None) -> bytes:
+    """AVIF (AV1 in a HEIF container), which the sniffer reports as image/heif."""
+    return encode(image or upright(), "AVIF", quality=60)
 
 
 def jpeg_bomb(width: int = 60000, height: int = 60000) -> bytes:

@@ -12,6 +12,7 @@ NON_UI = [
     "ocr_desk.store",
     "ocr_desk.media",
     "ocr_desk.services",
+    "ocr_desk.sync",
     "ocr_desk.cli",
     "ocr_desk.app",
 ]

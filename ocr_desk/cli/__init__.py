@@ -15,12 +15,12 @@ from typing import TextIO
 from ocr_desk import __version__
 from ocr_desk.core import OcrDeskError
 
-from . import jobs
+from . import jobs, media, sync
 from ._base import print_json
 
 __all__ = ["build_parser", "main"]
 
-COMMAND_MODULES = (jobs,)
+COMMAND_MODULES = (jobs, media, sync)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,6 +9,7 @@ from ocr_desk.core import JobStatus
 from ocr_desk.store import Job
 
 from ._base import add_json_flag, open_context, print_json, print_table
+from .media import storage_lines
 
 __all__ = ["register"]
 
@@ -31,6 +32,7 @@ def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
         counts = service.queue_status()
         month = ctx.clock.now().strftime("%Y-%m")
         costs = service.monthly_costs(month=month)
+        usage = ctx.media_library().storage_usage()
         if args.json:
             print_json(
                 {
@@ -38,6 +40,7 @@ def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
                     "data_dir": str(ctx.data_dir),
                     "queue": counts.to_dict(),
                     "cost_this_month": [c.to_dict() for c in costs],
+                    "storage": usage.to_dict(),
                 },
                 out,
             )
@@ -53,6 +56,8 @@ def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"  {label:<20}{value:>8}\n")
         for cost in costs:
             out.write(f"  {'cost ' + cost.month:<20}{cost.amount:>8} {cost.currency}\n")
+        for line in storage_lines(usage):
+            out.write(line + "\n")
         return 0
 
 

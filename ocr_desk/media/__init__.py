@@ -16,13 +16,21 @@ What other parts use (names stable):
     processed pages, keeps the thumbnail, the WebP display version and the results;
     refuses (``NotYetProcessedError``) while no job of the asset has completed.
   - ``thumbnail_path(asset_id)`` (150x150 JPEG, letterboxed on white) and
-    ``display_path(asset_id, page=0)`` (WebP, long side <= 1600 px) for the GUI.
+    ``display_path(asset_id, page=0)`` (WebP, long side 800-1600 px) for the GUI.
   - ``storage_usage() -> StorageUsage`` (exact bytes per version kind) and
     ``cleanup_expired(retention_days=...) -> CleanupReport`` (retention, 90 days by
     default, counted from capture time; None keeps everything).
 
 - Batch capture with progress and cancel lives one layer up, in
-  ``ocr_desk.services.capture.CaptureService.capture_batch``.
+  ``ocr_desk.services.capture.CaptureService.capture_batch(paths, job_type=, metadata=,
+  force=, progress=callback(CaptureProgress(done, total, result)), cancel=threading.Event)``
+  (``AppContext.capture_service(store)``); the callback runs on the calling thread.
+
+- Each capture writes, in one transaction with the asset and its job, an
+  ``upload_media`` outbox row (``job_id`` and ``media_asset_id`` set; payload
+  ``sha256`` of the original, ``mime_type``, ``document_type``, ``captured_at``,
+  ``original_name``, ``page_count``, ``size_bytes``) followed by the job's
+  ``create_job`` row. A forced duplicate adds only a ``create_job`` row.
 
 Stored files: ``<data dir>/media/<sha[:2]>/<sha><ext>``, rows in ``media_files``
 (version ``original`` | ``processed`` | ``display`` | ``thumbnail``, one row per page

@@ -4,12 +4,14 @@ The processed (OCR) version of a page has its long side bounded. The bound is tw
 numbers, chosen for small receipt print:
 
 - a page is reduced by the largest power of two (1, 2, 4, 8) that keeps its long side
-  at or above :data:`MIN_OCR_LONG_SIDE` (2000 px). A receipt photographed lengthwise
-  (up to ~25 cm) then still has >= 200 px per inch on paper: thermal-printer text
-  (~3 mm tall) stays >= 20 px tall, above the ~16-20 px OCR engines need (RapidOCR's
-  recognizer works on 48-px-high line crops; Tesseract degrades below ~10 px x-height).
-  A power of two is what JPEG can decode for free (DCT scaling through ``draft()``),
-  so a 12-MP phone photo is decoded straight at 2000x1500 instead of 4000x3000;
+  at or above :data:`MIN_OCR_LONG_SIDE` (2000 px), and never by more than half
+  unless the page stays above 2000 px. A receipt photographed lengthwise to fill
+  the frame (up to ~25 cm) then still has >= 200 px per inch on paper: thermal-printer
+  text (~3 mm tall) stays >= 20 px tall, above the ~16-20 px OCR engines need
+  (RapidOCR's recognizer works on 48-px-high line crops; Tesseract degrades below
+  ~10 px x-height). Smaller originals keep every pixel. A power of two is what JPEG
+  decodes for free (DCT scaling through ``draft()``), so a 12-MP phone photo is
+  decoded straight at 2000x1500 instead of 4000x3000;
 - then the long side is capped at :data:`MAX_OCR_LONG_SIDE` (3508 px, A4 at 300 dpi,
   the resolution OCR engines are tuned for), so a 300-dpi A4 scan is kept as it is
   and nothing is ever upscaled.
@@ -133,7 +135,12 @@ def open_document(
 
 def _open_image(data: bytes, mime_type: str, *, name: str) -> ImageFile.ImageFile:
     opener: Callable[[io.BytesIO], Any]
-    if mime_type in ("image/heic", "image/heif"):
+    if mime_type == "image/heif" and _is_avif(data):
+        # AV1 inside HEIF: libheif in pillow-heif has no AV1 decoder, Pillow has one.
+        from PIL import AvifImagePlugin
+
+        opener = AvifImagePlugin.AvifImageFile
+    elif mime_type in ("image/heic", "image/heif"):
         import pillow_heif
 
         opener = pillow_heif.HeifImageFile
@@ -148,6 +155,12 @@ def _open_image(data: bytes, mime_type: str, *, name: str) -> ImageFile.ImageFil
     except Exception as exc:  # any decoder failure on bad input is "corrupt"
         raise _corrupt(name, exc) from exc
     return image
+
+
+def _is_avif(data: bytes) -> bool:
+    box_size = int.from_bytes(data[0:4], "big")
+    brands = data[8 : min(max(box_size, 12), 64)]
+    return b"avif" in brands or b"avis" in brands
 
 
 def _upright_reduced(image: Image.Image) -> Image.Image:
@@ -222,6 +235,12 @@ def _open_pdf(data: bytes, *, max_pages: int, name: str) -> Document:
             first = pdf[0] if page_count else None
             size = first.get_size() if first is not None else (0.0, 0.0)
         except Exception as exc:  # PdfiumError: damaged, encrypted, not a PDF
+            if "password" in str(exc).lower():
+                raise CaptureError(
+                    f"{name} is a password-protected PDF. Open it, save or print it as a PDF "
+                    "without a password, and add that file.",
+                    code=CaptureErrorCode.UNSUPPORTED,
+                ) from exc
             raise _corrupt(name, exc) from exc
     if page_count < 1:
         raise CaptureError(f"{name} is a PDF without pages.", code=CaptureErrorCode.CORRUPT)
@@ -230,17 +249,23 @@ def _open_pdf(data: bytes, *, max_pages: int, name: str) -> Document:
     width, height = _pdf_pixels(size)
 
     def pages() -> Iterator[Image.Image]:
-        for index in range(page_count):
+        try:
+            for index in range(page_count):
+                with _PDF_LOCK:
+                    try:
+                        page = pdf[index]
+                        w_pt, h_pt = page.get_size()
+                        scale = min(PDF_DPI / 72, MAX_OCR_LONG_SIDE / max(w_pt, h_pt, 1.0))
+                        bitmap = page.render(scale=scale, rotation=0)
+                        image = bitmap.to_pil().copy()
+                        bitmap.close()
+                        page.close()
+                    except Exception as exc:
+                        raise _corrupt(name, exc) from exc
+                yield _to_rgb_or_l(image)
+        finally:
             with _PDF_LOCK:
-                try:
-                    page = pdf[index]
-                    w_pt, h_pt = page.get_size()
-                    scale = min(PDF_DPI / 72, MAX_OCR_LONG_SIDE / max(w_pt, h_pt, 1.0))
-                    bitmap = page.render(scale=scale, rotation=0)
-                    image = bitmap.to_pil().copy()
-                except Exception as exc:
-                    raise _corrupt(name, exc) from exc
-            yield _to_rgb_or_l(image)
+                pdf.close()
 
     return Document(
         mime_type="application/pdf",

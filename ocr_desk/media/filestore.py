@@ -24,6 +24,7 @@ from ocr_desk.core import DataDirError
 
 __all__ = ["FileStore", "Trash", "relpath_for"]
 
+_O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 TRASH_DIR = ".trash"
 TEMP_SUFFIX = ".tmp"
 STALE_TEMP_SECONDS = 3600.0
@@ -112,14 +113,18 @@ class FileStore:
         """Move files aside; call inside the transaction that deleted their last reference."""
         trash = Trash(self)
         folder = self.root / TRASH_DIR
-        for rel in relpaths:
-            source = self.path(rel)
-            if not source.exists():
-                continue
-            folder.mkdir(parents=True, exist_ok=True)
-            aside = folder / f"{uuid.uuid4().hex}__{rel.replace('/', '__')}"
-            os.replace(source, aside)
-            trash.moved.append((rel, aside))
+        try:
+            for rel in relpaths:
+                source = self.path(rel)
+                if not source.exists():
+                    continue
+                folder.mkdir(parents=True, exist_ok=True)
+                aside = folder / f"{uuid.uuid4().hex}__{rel.replace('/', '__')}"
+                os.replace(source, aside)
+                trash.moved.append((rel, aside))
+        except BaseException:
+            trash.restore()  # all or nothing: the caller's transaction rolls back
+            raise
         return trash
 
     def iter_files(self) -> Iterator[tuple[str, int]]:
@@ -182,7 +187,7 @@ class FileStore:
     @staticmethod
     def _write_file(target: Path, data: bytes) -> None:
         temp = target.parent / f".{target.name}.{uuid.uuid4().hex}{TEMP_SUFFIX}"
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o644)
         try:
             try:
                 view = memoryview(data)
@@ -199,6 +204,8 @@ class FileStore:
 
 
 def _fsync_dir(folder: Path) -> None:
+    if os.name == "nt":  # Windows cannot open a folder for fsync; NTFS journals the rename
+        return
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)

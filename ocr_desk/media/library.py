@@ -158,7 +158,7 @@ class MediaLibrary:
         return self.path(asset_id, VersionKind.THUMBNAIL)
 
     def display_path(self, asset_id: str, page: int = 0) -> Path:
-        """The WebP display version of a page (long side <= 1600 px), for viewers."""
+        """The WebP display version of a page (long side 800-1600 px), for viewers."""
         return self.path(asset_id, VersionKind.DISPLAY, page)
 
     def upload_file(self, asset_id: str) -> tuple[Path, str]:
@@ -213,26 +213,22 @@ class MediaLibrary:
     def delete_assets(self, asset_ids: Iterable[str]) -> tuple[int, int]:
         """Delete assets with all their rows (jobs, events, pending outbox rows) and files.
 
-        Returns ``(files removed from disk, bytes those rows accounted for)``.
+        Returns ``(files removed from disk, their bytes)``; a file another row still
+        uses stays and is not counted.
         """
-        files_removed = 0
-        bytes_freed = 0
         with self._deleting() as doomed:
             for asset_id in asset_ids:
-                rows = self.rows.for_asset(asset_id)
-                bytes_freed += sum(f.size_bytes for f in rows)
-                doomed.extend(f.relpath for f in rows)
+                doomed.update((f.relpath, f.size_bytes) for f in self.rows.for_asset(asset_id))
                 self.store.conn.execute(
                     "DELETE FROM outbox WHERE company_id = ? AND media_asset_id = ?"
                     f" AND op IN ({', '.join('?' for _ in _PENDING_OPS)})",
                     (self.company_id, asset_id, *_PENDING_OPS),
                 )
                 self.assets.delete(asset_id)
-        files_removed = len(doomed)
-        return files_removed, bytes_freed
+        return len(doomed), sum(doomed.values())
 
     def delete_after_ocr(self, asset_id: str) -> int:
-        """Delete the original and processed files of an OCR'd asset; returns bytes freed.
+        """Delete the original and processed files of an OCR'd asset; returns bytes freed on disk.
 
         Keeps the thumbnail, the WebP display version and the results. Refuses
         (:class:`NotYetProcessedError`) while no job of the asset has completed, so
@@ -246,10 +242,10 @@ class MediaLibrary:
             )
         with self._deleting() as doomed:
             gone = self.rows.delete(asset_id, (VersionKind.ORIGINAL, VersionKind.PROCESSED))
-            doomed.extend(f.relpath for f in gone)
+            doomed.update((f.relpath, f.size_bytes) for f in gone)
             if asset.files_deleted_at is None:
                 self.assets.update(asset_id, files_deleted_at=self.clock.now())
-        return sum(f.size_bytes for f in gone)
+        return sum(doomed.values())
 
     def cleanup_expired(self, *, retention_days: int | None, batch: int = 200) -> CleanupReport:
         """Delete assets captured more than ``retention_days`` ago (None: keep everything).
@@ -299,9 +295,13 @@ class MediaLibrary:
     # -- helpers -----------------------------------------------------------------
 
     @contextmanager
-    def _deleting(self) -> Iterator[list[str]]:
-        """A write transaction whose collected files leave the disk only if it commits."""
-        doomed: list[str] = []
+    def _deleting(self) -> Iterator[dict[str, int]]:
+        """A write transaction whose collected files leave the disk only if it commits.
+
+        The body adds ``{relpath: size}`` of files whose rows it deleted; afterwards the
+        dict holds only the files no row references any more (those removed).
+        """
+        doomed: dict[str, int] = {}
         trash: Trash | None = None
         # Inside a caller's transaction our "commit" is only a savepoint: leave the files
         # in the trash then; the next sweep purges them, or restores them if still referenced.
@@ -309,11 +309,10 @@ class MediaLibrary:
         try:
             with self.store.write():
                 yield doomed
-                unique = sorted(set(doomed))
-                still = self.rows.referenced(unique)
-                orphaned = [r for r in unique if r not in still]
-                doomed[:] = orphaned
-                trash = self.files.trash(orphaned)
+                still = self.rows.referenced(doomed)
+                for rel in still:
+                    del doomed[rel]
+                trash = self.files.trash(sorted(doomed))
         except BaseException:
             if trash is not None:
                 trash.restore()

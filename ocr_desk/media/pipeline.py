@@ -1,7 +1,8 @@
 """From a file or bytes to the four versions of a capture, checked and encoded in memory.
 
 Per page: a processed JPEG for OCR (upright, quality 80, long side bounded, see
-``decode``), a WebP for display (long side <= :data:`DISPLAY_LONG_SIDE`), and for
+``decode``), a WebP for display (the page reduced by the smallest
+whole factor that brings its long side to <= :data:`DISPLAY_LONG_SIDE`), and for
 the first page a 150x150 thumbnail; plus the original bytes, untouched. Every page
 is decoded once and all its versions derive from that one decode.
 
@@ -72,7 +73,8 @@ class CaptureLimits:
 
     max_bytes: int = 50 * 1024 * 1024
     max_pixels: int = 89_000_000
-    """Pillow's own decompression-bomb threshold; a 64-MP phone photo fits."""
+    """Just under Pillow's own decompression-bomb threshold (so Pillow never warns first);
+    a 64-MP phone photo fits."""
     max_pages: int = 50
 
 
@@ -173,7 +175,15 @@ def render(source: Source, *, limits: CaptureLimits) -> Prepared:
         name=source.name,
     )
     renditions = [
-        _rendition(VersionKind.ORIGINAL, 0, source.data, EXTENSIONS[source.mime_type], None)
+        Rendition(  # the original's hash is already known: hash 4 MB once, not three times
+            version=VersionKind.ORIGINAL,
+            page=0,
+            data=source.data,
+            sha256=source.sha256,
+            ext=EXTENSIONS[source.mime_type],
+            width=document.width,
+            height=document.height,
+        )
     ]
     for index, page in enumerate(document.pages()):
         renditions.append(
@@ -188,10 +198,6 @@ def render(source: Source, *, limits: CaptureLimits) -> Prepared:
             renditions.append(
                 _rendition(VersionKind.THUMBNAIL, 0, _encode_jpeg(thumb), ".jpg", thumb.size)
             )
-    original = renditions[0]
-    renditions[0] = _rendition(
-        VersionKind.ORIGINAL, 0, original.data, original.ext, (document.width, document.height)
-    )
     return Prepared(
         source=source,
         width=document.width,
@@ -216,16 +222,17 @@ def _rendition(
 
 
 def _fit(page: Image.Image, long_side: int) -> Image.Image:
-    scale = long_side / max(page.size)
-    if scale >= 1:
-        return page
-    size = (max(1, round(page.width * scale)), max(1, round(page.height * scale)))
-    return page.resize(size, Image.Resampling.BILINEAR)
+    # An integer box reduction (long side between half the bound and the bound) costs a
+    # tenth of a resampling resize, and the WebP encoder's time grows with the pixels.
+    factor = -(-max(page.size) // long_side)
+    return page if factor <= 1 else page.reduce(factor)
 
 
 def _thumbnail(display: Image.Image) -> Image.Image:
     # Letterboxed, not cropped: a long receipt stays recognizable in a square tile.
-    return ImageOps.pad(display, THUMBNAIL_SIZE, method=Image.Resampling.BILINEAR, color="white")
+    # A cheap box reduction to about twice the tile first, then one small resample.
+    small = _fit(display, 2 * max(THUMBNAIL_SIZE))
+    return ImageOps.pad(small, THUMBNAIL_SIZE, method=Image.Resampling.BILINEAR, color="white")
 
 
 def _encode_jpeg(page: Image.Image) -> bytes:

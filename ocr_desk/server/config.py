@@ -128,6 +128,7 @@ class ServerConfig:
         url = database_url or os.environ.get(DATABASE_ENV) or values.pop("database_url", "")
         values.pop("database_url", None)
         values.update(overrides)
+        plans = values.pop("plans", plans)
         return cls(data_dir=folder, database_url=url, plans=plans, **values)
 
     def save(self) -> Path:

@@ -43,7 +43,7 @@ def processing_enabled(db: Database, config: ServerConfig) -> bool:
     if not config.processing_allowed():
         return False
     flag = db.read().scalar("SELECT value FROM flags WHERE name = 'processing'")
-    return flag != "off"
+    return bool(flag != "off")
 
 
 def set_processing(db: Database, *, enabled: bool) -> None:

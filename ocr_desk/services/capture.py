@@ -16,20 +16,21 @@ callback and stops when the ``cancel`` event is set. The GUI runs it in a worker
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from ocr_desk.core import (
-    CaptureErrorCode,
     Clock,
+    DataDirError,
     JobType,
     OcrDeskError,
+    StoreError,
     SystemClock,
     format_ts,
 )
@@ -42,8 +43,15 @@ from ocr_desk.media import (
     read_source,
     render,
 )
-from ocr_desk.store import Job, MediaAsset, OutboxOp, OutboxRepository
+from ocr_desk.store import MediaAsset, OutboxOp, OutboxRepository
 
+from .capture_results import (
+    BatchResult,
+    CaptureProgress,
+    CaptureResult,
+    CaptureStatus,
+    ProgressCallback,
+)
 from .jobs import JobService
 
 __all__ = [
@@ -54,84 +62,6 @@ __all__ = [
     "CaptureStatus",
     "expand_paths",
 ]
-
-
-class CaptureStatus(StrEnum):
-    CAPTURED = "captured"
-    DUPLICATE = "duplicate"
-    REJECTED = "rejected"
-    CANCELLED = "cancelled"
-
-
-@dataclass(frozen=True, slots=True)
-class CaptureResult:
-    """What happened to one file. ``forced``: a duplicate that got a new job anyway."""
-
-    source: str
-    status: CaptureStatus
-    asset: MediaAsset | None = None
-    job: Job | None = None
-    error_code: str | None = None
-    message: str | None = None
-    forced: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "status": self.status.value,
-            "media_asset_id": self.asset.id if self.asset else None,
-            "job_id": self.job.id if self.job else None,
-            "sha256": self.asset.sha256 if self.asset else None,
-            "pages": self.asset.page_count if self.asset else None,
-            "forced": self.forced,
-            "error": (
-                {"code": self.error_code, "message": self.message} if self.error_code else None
-            ),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class CaptureProgress:
-    """Sent after each file: ``done`` of ``total`` files are finished."""
-
-    done: int
-    total: int
-    result: CaptureResult
-
-
-@dataclass(frozen=True, slots=True)
-class BatchResult:
-    """Every file's result, in the order the files were given; ``cancelled`` if stopped early."""
-
-    results: tuple[CaptureResult, ...]
-    cancelled: bool = False
-
-    def with_status(self, status: CaptureStatus) -> list[CaptureResult]:
-        return [r for r in self.results if r.status is status]
-
-    @property
-    def captured(self) -> list[CaptureResult]:
-        return self.with_status(CaptureStatus.CAPTURED)
-
-    @property
-    def duplicates(self) -> list[CaptureResult]:
-        return self.with_status(CaptureStatus.DUPLICATE)
-
-    @property
-    def rejected(self) -> list[CaptureResult]:
-        return self.with_status(CaptureStatus.REJECTED)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "captured": len(self.captured),
-            "duplicates": len(self.duplicates),
-            "rejected": len(self.rejected),
-            "cancelled": self.cancelled,
-            "results": [r.to_dict() for r in self.results],
-        }
-
-
-ProgressCallback = Callable[[CaptureProgress], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +162,7 @@ class CaptureService:
         """
         job_type = JobType(job_type)
         cancel = cancel or threading.Event()
-        files = expand_paths(paths)
+        files = expand_paths(paths, skip=self.library.files.root)
         total = len(files)
         results: list[CaptureResult | None] = [None] * total
         known = self._known_hashes()
@@ -444,11 +374,13 @@ class CaptureService:
         )
 
 
-def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
+def expand_paths(paths: Iterable[Path | str], *, skip: Path | None = None) -> list[Path]:
     """Files as given, folders expanded recursively (sorted; hidden entries inside skipped).
 
     A path that does not exist is kept, so its capture reports it as not found.
+    Folders at or under ``skip`` (OCR Desk's own media folder) are not searched.
     """
+    skipped = skip.resolve() if skip is not None else None
     out: list[Path] = []
     for raw in paths:
         path = Path(raw)
@@ -456,6 +388,9 @@ def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
             out.append(path)
             continue
         for folder, dirnames, filenames in os.walk(path):
+            if skipped is not None and Path(folder).resolve().is_relative_to(skipped):
+                dirnames[:] = []
+                continue
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             out.extend(Path(folder) / f for f in sorted(filenames) if not f.startswith("."))
     return out
@@ -478,9 +413,16 @@ def _rejected(label: str, exc: BaseException) -> CaptureResult:
         return CaptureResult(
             source=label, status=CaptureStatus.REJECTED, error_code=exc.code, message=exc.message
         )
+    if isinstance(exc, sqlite3.Error):
+        code, what = StoreError.code, "the local database failed"
+    elif isinstance(exc, OSError):
+        code, what = DataDirError.code, "the disk refused"
+    else:
+        code, what = "CAPTURE_FAILED", "an unexpected error"
     return CaptureResult(
         source=label,
         status=CaptureStatus.REJECTED,
-        error_code=CaptureErrorCode.CORRUPT.value,
-        message=f"{label} could not be captured ({type(exc).__name__}: {exc}).",
+        error_code=code,
+        message=f"{label} was not captured: {what} ({type(exc).__name__}: {exc}). "
+        "Nothing of it was kept; add it again.",
     )

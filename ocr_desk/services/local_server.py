@@ -28,6 +28,8 @@ __all__ = ["LOCAL_COMPANY", "LOCAL_EMAIL", "LocalServer", "LocalServerError", "f
 
 LOCAL_COMPANY = "Local"
 LOCAL_EMAIL = "local@localhost"
+LOCAL_PLAN = "enterprise"
+"""The plan the local company gets, made unlimited and free in the local server's config."""
 TOKEN_FILE = "local-token"
 START_TIMEOUT = 60.0
 
@@ -101,7 +103,8 @@ class LocalServer:
             return token_path.read_text(encoding="utf-8").strip()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._admin("init")
-        self._admin("company", "add", LOCAL_COMPANY, "--plan", "enterprise")
+        self._unlimited_plan()
+        self._admin("company", "add", LOCAL_COMPANY, "--plan", LOCAL_PLAN)
         token = _parse_token(self._admin("user", "add", LOCAL_EMAIL, "--company", LOCAL_COMPANY))
         tmp = token_path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -109,6 +112,24 @@ class LocalServer:
             fh.write(token)
         os.replace(tmp, token_path)
         return token
+
+    def _unlimited_plan(self) -> None:
+        """One person on their own laptop: no monthly quota, no hourly upload limit, no price."""
+        path = self.data_dir / "server.json"
+        try:
+            config = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise LocalServerError(f"the local server's {path} is unreadable: {exc}") from exc
+        plans = config.setdefault("plans", {})
+        plans[LOCAL_PLAN] = {
+            **plans.get(LOCAL_PLAN, {}),
+            "jobs_per_month": None,
+            "uploads_per_hour": None,
+            "price_per_page": "0",
+        }
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
 
     def start(self, *, timeout: float = START_TIMEOUT) -> tuple[str, str]:
         """Set up if needed, serve, wait for ``/healthz``; returns (url, token)."""

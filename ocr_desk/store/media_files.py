@@ -103,10 +103,17 @@ class MediaFileRepository:
         return {r[0] for r in self._store.conn.execute("SELECT DISTINCT relpath FROM media_files")}
 
     def usage(self) -> dict[str, tuple[int, int]]:
-        """``{version: (files, bytes)}`` of this company."""
+        """``{version: (files, bytes)}`` of the distinct files this company references.
+
+        A file several rows share (identical blank pages of a PDF, a tiny image whose
+        thumbnail equals its processed version) is counted once, under the first of
+        its versions in name order, so the total equals the bytes on disk.
+        """
         rows = self._store.conn.execute(
-            "SELECT version, COUNT(*), COALESCE(SUM(size_bytes), 0) FROM media_files"
-            " WHERE company_id = ? GROUP BY version",
+            "SELECT version, COUNT(*), COALESCE(SUM(size_bytes), 0) FROM ("
+            "  SELECT MIN(version) AS version, MAX(size_bytes) AS size_bytes FROM media_files"
+            "  WHERE company_id = ? GROUP BY relpath"
+            ") GROUP BY version",
             (self.company_id,),
         ).fetchall()
         return {str(v): (int(n), int(b)) for v, n, b in rows}

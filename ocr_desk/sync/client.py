@@ -13,6 +13,7 @@ one of the ``ocr_desk.core`` sync errors, always ``raise ... from exc``::
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -354,17 +355,21 @@ class ApiClient:
         return dict(self.request("GET", "/v1/usage").body)
 
     def events(
-        self, *, last_event_id: str | None, on_open: Callable[[], None] | None = None
+        self,
+        *,
+        last_event_id: str | None,
+        on_open: Callable[[Callable[[], None]], None] | None = None,
     ) -> Iterator[SseEvent]:
         """``GET /v1/events``: yields events until the stream ends (then returns).
 
         Comment lines (pings) are skipped. Raises the mapped sync error when the
-        stream cannot be opened or breaks.
+        stream cannot be opened or breaks. ``on_open(cancel)`` is called once the
+        stream is open; ``cancel()``, from any thread, ends it at once.
         """
         headers = self._headers()
         headers["Accept"] = "text/event-stream"
-        if last_event_id is not None:
-            headers["Last-Event-ID"] = last_event_id
+        # Without a cursor the stream would start at the latest change: ask from the start.
+        headers["Last-Event-ID"] = last_event_id or "0"
         try:
             with self._http.stream(
                 "GET", "/v1/events", headers=headers, timeout=STREAM_TIMEOUT
@@ -373,10 +378,27 @@ class ApiClient:
                     response.read()
                     raise_for_answer(response)
                 if on_open is not None:
-                    on_open()
+                    on_open(_canceller(response))
                 yield from parse_sse(response.iter_lines())
         except httpx.TransportError as exc:
             raise _network_error(exc, "GET /v1/events") from exc
+
+
+def _canceller(response: httpx.Response) -> Callable[[], None]:
+    """Ends a stream from another thread: shutting the socket down wakes a blocked read."""
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+
+    def cancel() -> None:
+        if sock is not None:
+            import socket
+
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        else:
+            response.close()
+
+    return cancel
 
 
 def parse_sse(lines: Iterator[str]) -> Iterator[SseEvent]:

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from ocr_desk.core import AuthError
 
 __all__ = [
+    "KEYRING_DIR_ENV",
     "KEYRING_SERVICE",
     "PASSPHRASE_ENV",
     "TOKEN_ENV",
@@ -42,6 +43,8 @@ __all__ = [
 KEYRING_SERVICE = "ocr-desk"
 TOKEN_ENV = "OCR_DESK_TOKEN"
 PASSPHRASE_ENV = "OCR_DESK_KEYRING_PASSPHRASE"
+KEYRING_DIR_ENV = "OCR_DESK_KEYRING_DIR"
+"""Folder of the encrypted file keyring (default: the user config folder of OCR Desk)."""
 
 
 class EncryptedFileKeyring(keyring.backend.KeyringBackend):
@@ -57,6 +60,8 @@ class EncryptedFileKeyring(keyring.backend.KeyringBackend):
 
     def __init__(self, *, folder: Path | None = None) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # keyring is untyped
+        if folder is None and os.environ.get(KEYRING_DIR_ENV):
+            folder = Path(os.environ[KEYRING_DIR_ENV]).expanduser()
         if folder is None:
             import platformdirs
 
@@ -125,11 +130,15 @@ class EncryptedFileKeyring(keyring.backend.KeyringBackend):
         os.replace(tmp, self.path)
 
 
+# keyring registers every backend subclass for auto-selection; this one must only be
+# used when chosen (pick_keyring, tests), never silently instead of the OS keyring.
+keyring.backend.KeyringBackend._classes.discard(EncryptedFileKeyring)
+
+
 def pick_keyring() -> tuple[keyring.backend.KeyringBackend, str | None]:
     """The OS keyring if it works here, else the encrypted file one with a notice why."""
     current = keyring.get_keyring()
-    usable = getattr(current, "priority", 0) > 0 and not _is_null(current)
-    if usable:
+    if not _is_null(current):  # an OS keyring, or one chosen with keyring.set_keyring()
         return current, None
     fallback = EncryptedFileKeyring()
     notice = (

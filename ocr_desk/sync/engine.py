@@ -23,7 +23,7 @@ from ocr_desk.store import JobRepository, OutboxRepository, Store
 from .client import ApiClient, RemoteJob
 from .connectivity import QUOTA_RECHECK, Connectivity
 from .events import ConnectionState, JobsChanged, QueueChanged, StateChanged, SyncEvent
-from .feed import CursorStore, EventStream, FeedItem, poll_changes
+from .feed import CursorStore, EventStream, FeedItem
 from .relay import Relay, UploadPicker
 from .updates import AppliedUpdate
 
@@ -34,8 +34,16 @@ log = logging.getLogger(__name__)
 POLL_INTERVAL = timedelta(seconds=5)
 """How often the engine polls for job changes while the event stream is down."""
 
+MAX_POLL_PAGES = 20
+"""At most this many pages of 100 changes per poll (the rest comes at the next one)."""
+
 IDLE_WAIT = 30.0
 """Longest wait of the engine thread when nothing is due (a wake-up cuts it short)."""
+
+_FEED_STATES = frozenset(
+    {ConnectionState.ONLINE, ConnectionState.QUOTA_PAUSED, ConnectionState.RATE_LIMITED}
+)
+"""States in which results still come back (the server answers and knows us)."""
 
 Sleeper = Callable[[float, threading.Event], None]
 """``sleeper(seconds, wake)``: wait up to ``seconds`` or until ``wake`` is set."""
@@ -50,7 +58,8 @@ class EngineOptions:
     pool_size: int = 4
     use_events: bool = True
     """Subscribe to ``/v1/events``; False polls only."""
-    poll_interval: timedelta = POLL_INTERVAL
+    poll_interval: timedelta | None = POLL_INTERVAL
+    """None: never poll (``sync --no-wait`` only sends)."""
     delete_after_ocr: bool = False
 
 
@@ -69,10 +78,12 @@ class SyncEngine:
         delete_after_ocr: Callable[[str], None] | None = None,
         options: EngineOptions | None = None,
         sleeper: Sleeper | None = None,
+        stream_wait: Callable[[threading.Event, float], bool] | None = None,
     ) -> None:
         self.options = options or EngineOptions()
         self._store = store
         self._client = client
+        self.client = client
         self._clock = clock
         self._listener = listener or (lambda event: None)
         self._sleeper = sleeper or _real_sleeper
@@ -87,14 +98,17 @@ class SyncEngine:
             upload_file=upload_file,
             pool_size=self.options.pool_size,
         )
+        self._orphans = self.relay.early_updates
         self.jobs = JobRepository(store, company_id=company_id)
         self.outbox = OutboxRepository(store, company_id=company_id)
         self.cursor = CursorStore(store, company_id=company_id, server_url=client.base_url)
         self._cursor_now = self.cursor.get()
         self._feed: queue.Queue[FeedItem] = queue.Queue()
-        self._orphans: dict[str, RemoteJob] = {}
         self._stream = EventStream(
-            client=client, cursor=lambda: self._cursor_now, sink=self._from_stream
+            client=client,
+            cursor=lambda: self._cursor_now,
+            sink=self._from_stream,
+            wait=stream_wait,
         )
         self._next_poll: datetime | None = None
         self._paused_state: StateChanged | None = None
@@ -179,11 +193,9 @@ class SyncEngine:
         if self.connectivity.can_send:
             report = self.relay.pump()
             changed.extend(report.changed_jobs)
+            completed.extend(report.completed)
             next_due = report.next_due
-            for remote in report.remote_jobs:
-                if remote.id in self._orphans:
-                    self._apply(self._orphans.pop(remote.id), changed, completed)
-        if self.connectivity.can_send and not self._stream.connected:
+        if self.state in _FEED_STATES and not self._stream.connected:
             next_due = _earliest(next_due, self._poll(changed, completed))
         if self.state in (
             ConnectionState.OFFLINE,
@@ -268,7 +280,8 @@ class SyncEngine:
     def _apply(self, remote: RemoteJob, changed: list[str], completed: list[AppliedUpdate]) -> None:
         update = self.relay.updater.apply(remote)
         if update is None:
-            # Not known here yet (its create_job answer is still on its way): keep it.
+            # Not known here yet (its create_job answer is still on its way): the relay
+            # applies it together with that answer.
             self._orphans[remote.id] = remote
             if len(self._orphans) > 10_000:
                 self._orphans.pop(next(iter(self._orphans)))
@@ -282,21 +295,27 @@ class SyncEngine:
         if self.cursor.advance(cursor):
             self._cursor_now = self.cursor.get()
 
-    def _poll(self, changed: list[str], completed: list[AppliedUpdate]) -> datetime:
+    def _poll(self, changed: list[str], completed: list[AppliedUpdate]) -> datetime | None:
+        interval = self.options.poll_interval
+        if interval is None:
+            return None
         now = self._clock.now()
         if self._next_poll is None or now >= self._next_poll:
-            self._next_poll = now + self.options.poll_interval
-            try:
-                jobs, cursor = poll_changes(self._client, self._cursor_now)
-            except AuthError as exc:
-                self.connectivity.set(ConnectionState.SIGNED_OUT, reason=exc.message)
-                return self._next_poll
-            except SyncError as exc:
-                log.info("polling for job changes failed: %s", exc.message)
-                return self._next_poll
-            for remote in jobs:
-                self._apply(remote, changed, completed)
-            self._advance(cursor)
+            self._next_poll = now + interval
+            for _ in range(MAX_POLL_PAGES):
+                try:
+                    page = self._client.jobs_since(self._cursor_now or "0", limit=100)
+                except AuthError as exc:
+                    self.connectivity.set(ConnectionState.SIGNED_OUT, reason=exc.message)
+                    break
+                except SyncError as exc:
+                    log.info("polling for job changes failed: %s", exc.message)
+                    break
+                for remote in page.jobs:
+                    self._apply(remote, changed, completed)
+                self._advance(page.cursor)  # page by page: a crash repeats one page at most
+                if not page.has_more:
+                    break
         return self._next_poll
 
     def _check_state(self) -> None:

@@ -4,7 +4,7 @@
 with ``Last-Event-ID`` set to the last cursor applied, hands every job change to a
 sink (the engine's queue), and reconnects with a backoff when the stream breaks
 (a server restart included). While it is not connected the engine polls
-``GET /v1/jobs?updated_since=`` instead (:func:`poll_changes`). The cursor lives in
+``GET /v1/jobs?updated_since=`` instead (``SyncEngine``). The cursor lives in
 the ``sync_state`` table (:class:`CursorStore`) and is saved after the change it
 points to was applied, so a restart misses nothing (and an update applied twice is
 harmless).
@@ -80,21 +80,6 @@ def _later_or_same(current: str, candidate: str) -> bool:
     return current == candidate
 
 
-def poll_changes(
-    client: ApiClient, cursor: str | None, *, max_pages: int = 20
-) -> tuple[list[RemoteJob], str | None]:
-    """Every job change after ``cursor`` (``0`` when None), oldest first, and the new cursor."""
-    position = cursor or "0"
-    found: list[RemoteJob] = []
-    for _ in range(max_pages):
-        page = client.jobs_since(position, limit=100)
-        found.extend(page.jobs)
-        position = page.cursor
-        if not page.has_more:
-            break
-    return found, position
-
-
 class EventStream:
     """Reads ``/v1/events`` on a daemon thread and reconnects until stopped."""
 
@@ -113,6 +98,7 @@ class EventStream:
         self._stop = threading.Event()
         self._kick = threading.Event()
         self._thread: threading.Thread | None = None
+        self._cancel: Callable[[], None] | None = None
         self.connected = False
 
     def start(self) -> None:
@@ -125,6 +111,9 @@ class EventStream:
     def stop(self, *, timeout: float = 5.0) -> None:
         self._stop.set()
         self._kick.set()
+        cancel = self._cancel
+        if cancel is not None:
+            cancel()
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.join(timeout)
@@ -167,11 +156,16 @@ class EventStream:
             self._pause(failures)
             failures += 1
 
-    def _opened(self) -> None:
+    def _opened(self, cancel: Callable[[], None]) -> None:
+        self._cancel = cancel
+        if self._stop.is_set():
+            cancel()
+            return
         self.connected = True
         self._sink(FeedItem(kind="connected"))
 
     def _closed(self, reason: str, *, kind: str = "disconnected") -> None:
+        self._cancel = None
         was = self.connected
         self.connected = False
         if was or kind == "auth":

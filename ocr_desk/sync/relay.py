@@ -38,7 +38,6 @@ from ocr_desk.core import (
     Clock,
     JobStatus,
     OcrDeskError,
-    PermanentSyncError,
     QuotaError,
     SyncError,
     TransientSyncError,
@@ -91,7 +90,7 @@ class RelayReport:
 
     sent: int
     changed_jobs: tuple[str, ...]
-    remote_jobs: tuple[RemoteJob, ...]
+    completed: tuple[AppliedUpdate, ...]
     next_due: datetime | None
 
 
@@ -108,6 +107,7 @@ class Relay:
         connectivity: Connectivity,
         upload_file: UploadPicker | None = None,
         pool_size: int = 4,
+        early_updates: dict[str, RemoteJob] | None = None,
     ) -> None:
         self._store = store
         self._client = client
@@ -115,6 +115,9 @@ class Relay:
         self._conn = connectivity
         self._upload_file = upload_file
         self.pool_size = pool_size
+        self.early_updates: dict[str, RemoteJob] = {} if early_updates is None else early_updates
+        """Feed updates of jobs whose ``create_job`` answer had not been recorded yet;
+        applied in the same transaction as that answer, so a crash in between loses none."""
         self.outbox = OutboxRepository(store, company_id=company_id)
         self.jobs = JobRepository(store, company_id=company_id)
         self.media = MediaRepository(store, company_id=company_id)
@@ -134,7 +137,7 @@ class Relay:
         in_flight: dict[Future[Outcome], str] = {}
         sent = 0
         changed: list[str] = []
-        remote: list[RemoteJob] = []
+        remote: list[AppliedUpdate] = []
         next_due: datetime | None = None
         while True:
             if self._conn.can_send:
@@ -152,6 +155,10 @@ class Relay:
                         continue
                     try:
                         task = self._prepare(head, changed)
+                    except _NoMediaStore as exc:
+                        log.warning("outbox row %s waits: %s", head.id, exc)
+                        rows.clear()
+                        continue
                     except OcrDeskError as exc:  # the local file or row is unusable
                         self._reject(head, exc, changed)
                         task = None
@@ -165,10 +172,17 @@ class Relay:
             if not in_flight:
                 break
             done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-            for future in done:
-                key = in_flight.pop(future)
-                outcome = future.result()
-                sent += 1
+            outcomes = [(in_flight.pop(future), future.result()) for future in done]
+            sent += len(outcomes)
+            acked = [(k, o) for k, o in outcomes if o.error is None]
+            if acked:
+                with self._store.write():  # one commit for every answer that arrived
+                    for key, outcome in acked:
+                        self._acknowledge(outcome, changed, remote)
+                        groups[key].popleft()
+            for key, outcome in outcomes:
+                if outcome.error is None:
+                    continue
                 if self._settle(outcome, changed, remote):
                     groups[key].popleft()
                 else:
@@ -183,7 +197,7 @@ class Relay:
         return RelayReport(
             sent=sent,
             changed_jobs=tuple(dict.fromkeys(changed)),
-            remote_jobs=tuple(remote),
+            completed=tuple(u for u in remote if u.completed_now),
             next_due=next_due,
         )
 
@@ -271,10 +285,7 @@ class Relay:
     def _upload_args(self, asset_id: str, *, key: str) -> Callable[[], RemoteMedia]:
         asset = self.media.get(asset_id)
         if self._upload_file is None:
-            raise PermanentSyncError(
-                "this OCR Desk cannot read captured files (no media store configured)",
-                code="NO_MEDIA_STORE",
-            )
+            raise _NoMediaStore("no media store configured: captured files cannot be read")
         path, mime = self._upload_file(asset_id)
         client = self._client
 
@@ -297,7 +308,7 @@ class Relay:
         with self._store.write():
             self.outbox.ack(entry.id)
 
-    def _settle(self, outcome: Outcome, changed: list[str], remote: list[RemoteJob]) -> bool:
+    def _settle(self, outcome: Outcome, changed: list[str], remote: list[AppliedUpdate]) -> bool:
         """Record the answer; True when the row is done (acknowledged or dropped)."""
         entry, error = outcome.entry, outcome.error
         if error is None:
@@ -400,10 +411,12 @@ class Relay:
             failed = True
         return failed
 
-    def _acknowledge(self, outcome: Outcome, changed: list[str], remote: list[RemoteJob]) -> None:
+    def _acknowledge(
+        self, outcome: Outcome, changed: list[str], applied: list[AppliedUpdate]
+    ) -> None:
         entry = outcome.entry
         now = self._clock.now()
-        update: AppliedUpdate | None = None
+        updates: list[AppliedUpdate] = []
         with self._store.write():
             if outcome.media is not None and entry.media_asset_id:
                 self.media.update(entry.media_asset_id, remote_id=outcome.media.id)
@@ -412,14 +425,20 @@ class Relay:
                 if job is not None and OutboxOp(entry.op) is OutboxOp.CREATE_JOB:
                     job = self._record_submission(job, outcome.job, now)
                 if job is not None and job.remote_id == outcome.job.id:
-                    update = self.updater.apply(outcome.job, local=job)
+                    news = [outcome.job]
+                    early = self.early_updates.pop(outcome.job.id, None)
+                    if early is not None:
+                        news.append(early)
+                        news.sort(key=lambda r: _cursor_key(r.cursor))
+                    for news_item in news:
+                        update = self.updater.apply(news_item)
+                        if update is not None:
+                            updates.append(update)
             self.outbox.ack(entry.id)
         if entry.job_id:
             changed.append(entry.job_id)
-        if outcome.job is not None:
-            remote.append(outcome.job)
-        if update is not None and update.changed:
-            changed.append(update.job_id)
+        applied.extend(updates)
+        changed.extend(u.job_id for u in updates if u.changed)
 
     def _record_submission(self, job: Job, remote_job: RemoteJob, now: datetime) -> Job | None:
         raw: dict[str, Any] = dict(remote_job.raw)
@@ -445,6 +464,10 @@ class Relay:
             return None
 
 
+class _NoMediaStore(Exception):
+    """The relay was built without a way to read captured files: uploads wait."""
+
+
 def _guarded(entry: OutboxEntry, call: Callable[[], Outcome]) -> Callable[[], Outcome]:
     def run() -> Outcome:
         try:
@@ -459,6 +482,12 @@ def _guarded(entry: OutboxEntry, call: Callable[[], Outcome]) -> Callable[[], Ou
             )
 
     return run
+
+
+def _cursor_key(cursor: str | None) -> tuple[int, str]:
+    if cursor is None:
+        return (-1, "")
+    return (int(cursor), "") if cursor.isdigit() else (0, cursor)
 
 
 def _group(entry: OutboxEntry) -> str:

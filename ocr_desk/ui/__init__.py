@@ -23,6 +23,9 @@ def build_window(  # type: ignore[no-untyped-def]
 
     ``serve_args`` are extra options of the local server's ``serve`` (local mode only).
     """
+    # Hand the GIL over every millisecond (default 5 ms): with capture, upload and
+    # feed threads busy, the UI thread then never waits long to run its slots.
+    sys.setswitchinterval(0.001)
     from . import backend
     from .main_window import MainWindow
     from .sync_worker import SyncController

@@ -170,7 +170,7 @@ class MainWindow(QMainWindow):
 
         self.capture.sig_batch_done.connect(self._on_batch_done)
         self.capture.sig_progress.connect(self._on_capture_progress)
-        self.capture.sig_failed.connect(lambda m: self.statusBar().showMessage(m, 10000))
+        self.capture.sig_failed.connect(self.show_message)
         self._last_counts: dict[str, int] = {}
         self._pending_rows: list[str] = []
         self._rows_timer = QTimer(self)
@@ -181,7 +181,8 @@ class MainWindow(QMainWindow):
             sync.worker.sig_state.connect(self.on_state)
             sync.worker.sig_jobs.connect(self.on_jobs_changed)
             sync.worker.sig_queue.connect(self.on_queue)
-            sync.worker.sig_error.connect(lambda m: self.statusBar().showMessage(m, 10000))
+            # bound methods, never lambdas: a lambda would run on the sync thread
+            sync.worker.sig_error.connect(self.show_message)
         self.pause_action.setChecked(ctx.settings.sync_paused)
 
     # -- actions ----------------------------------------------------------------------
@@ -314,6 +315,8 @@ class MainWindow(QMainWindow):
         self.refresh_status()
         self.capture.set_watched_folder(self.ctx.settings.watched_folder)
         if self.sync is not None:
+            if not self.ctx.settings.server_url:
+                self.status_panel.set_quota(None, note="local server")
             self.sync.start()
         else:
             self.on_state(
@@ -461,6 +464,8 @@ class MainWindow(QMainWindow):
             self.notify("Signed out", "Sign in again from Settings; captures keep queueing.")
 
     def on_jobs_changed(self, event: JobsChanged) -> None:
+        # job changes come from the server's answers: that is a successful sync
+        self.status_panel.set_last_sync(self.ctx.clock.now())
         self.model.refresh_ids(event.job_ids)
         if self.detail.job_id in event.job_ids:
             self.detail.refresh()
@@ -515,6 +520,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{title}: {message}", 8000)
         self.sig_notified.emit(title, message)
 
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10000)
+
     def _on_count(self, _value: object = None) -> None:
         self.count_label.setText(f"{self.model.total} job(s)")
 
@@ -529,5 +537,12 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         self.capture.cancel_batch()
         if self.sync is not None:
+            for signal in (
+                self.sync.worker.sig_state,
+                self.sync.worker.sig_jobs,
+                self.sync.worker.sig_queue,
+                self.sync.worker.sig_error,
+            ):
+                signal.disconnect()
             self.sync.stop()
         super().closeEvent(event)

@@ -114,8 +114,13 @@ class StatusPanel(QFrame):
                 if key == "failed":
                     label.setStyleSheet("color: #b3261e; font-weight: bold" if value else "")
 
-    def set_quota(self, left: int | None) -> None:
-        text = "unlimited" if left is None else str(left)
+    def set_last_sync(self, when: datetime) -> None:
+        text = _clock(when)
+        self.last_sync.setText(text)
+        self.last_sync.setAccessibleName(f"Last successful sync: {text}")
+
+    def set_quota(self, left: int | None, *, note: str = "") -> None:
+        text = ("unlimited" if left is None else str(left)) + (f" ({note})" if note else "")
         self.quota.setText(text)
         self.quota.setAccessibleName(f"Quota left this month: {text}")
 
@@ -131,6 +136,4 @@ class StatusPanel(QFrame):
         self.connection.setStyleSheet(f"color: {_STATE_COLOUR[event.state]}; font-weight: bold")
         self.connection.setAccessibleName(f"Connection: {text}")
         if event.last_sync_at is not None:
-            when = _clock(event.last_sync_at)
-            self.last_sync.setText(when)
-            self.last_sync.setAccessibleName(f"Last successful sync: {when}")
+            self.set_last_sync(event.last_sync_at)

@@ -23,6 +23,7 @@ from ocr_desk.sync.events import (
     StateChanged,
     SyncEvent,
 )
+from ocr_desk.ui.tasks import lower_thread_priority
 
 __all__ = ["EngineFactory", "SyncController", "SyncEngineLike", "SyncWorker"]
 
@@ -67,6 +68,7 @@ class SyncWorker(QObject):
 
     @Slot()
     def start(self) -> None:
+        lower_thread_priority()  # the engine's threads and the local server inherit it
         try:
             self._engine = self._factory(self.listener)
             if self._engine is None:

@@ -11,6 +11,8 @@ not need the database (image decoding, capture batches) uses a wider pool.
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import traceback
 from collections.abc import Callable
@@ -21,7 +23,27 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from ocr_desk.app import AppContext
 from ocr_desk.store import Store
 
-__all__ = ["Task", "TaskChannel", "TaskRunner"]
+__all__ = ["BACKGROUND_NICE", "Task", "TaskChannel", "TaskRunner", "lower_thread_priority"]
+
+BACKGROUND_NICE = 10
+
+
+def lower_thread_priority() -> None:
+    """Give the calling worker thread a lower CPU priority than the UI thread.
+
+    On Linux the nice value is per thread (and threads or processes started from
+    this one inherit it), so capture, upload and the local server never take the
+    CPU from the UI thread on a busy laptop. Elsewhere this does nothing.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        tid = threading.get_native_id()
+        current = os.getpriority(os.PRIO_PROCESS, tid)
+        if current < BACKGROUND_NICE:
+            os.setpriority(os.PRIO_PROCESS, tid, BACKGROUND_NICE)
+    except OSError:
+        pass
 
 
 class TaskChannel(QObject):
@@ -113,6 +135,7 @@ class _ThreadStores:
     def get(self) -> Store:
         store: Store | None = getattr(self._local, "store", None)
         if store is None:
+            lower_thread_priority()
             store = self._ctx.open_thread_store()
             self._local.store = store
             with self._lock:
@@ -138,6 +161,7 @@ class TaskRunner:
         self._work_pool.setMaxThreadCount(max(1, workers))
         self._work_pool.setExpiryTimeout(-1)
         self._channels: set[TaskChannel] = set()
+        self._closed = False
 
     def run(
         self,
@@ -159,6 +183,9 @@ class TaskRunner:
             on_progress=on_progress,
             on_finished=self._channels.discard,
         )
+        if self._closed:  # the window is closing: nothing new starts, nothing comes back
+            channel.dropped = True
+            return channel
         self._channels.add(channel)
         pool = self._work_pool if heavy else self._db_pool
         pool.start(Task(fn, channel, self._stores))
@@ -174,6 +201,7 @@ class TaskRunner:
         return self._db_pool.waitForDone(msecs) and ok
 
     def shutdown(self) -> None:
+        self._closed = True
         for channel in list(self._channels):
             channel.dropped = True
         self._work_pool.clear()

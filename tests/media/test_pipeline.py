@@ -56,6 +56,7 @@ def test_plan_reduction(size: tuple[int, int], factor: int, final: tuple[int, in
         (imaging.png, "image/png", 1),
         (imaging.webp, "image/webp", 1),
         (imaging.heic, "image/heic", 1),
+        (imaging.avif, "image/heif", 1),
         (imaging.tiff, "image/tiff", 3),
         (imaging.pdf, "application/pdf", 2),
     ],
@@ -156,6 +157,7 @@ def corrupt() -> bytes:
         (imaging.png_bomb(), CaptureErrorCode.TOO_MANY_PIXELS),
         (imaging.tiff(pages=51, size=(8, 8)), CaptureErrorCode.TOO_MANY_PAGES),
         (imaging.pdf(pages=51, size=(8, 8)), CaptureErrorCode.TOO_MANY_PAGES),
+        (imaging.locked_pdf(), CaptureErrorCode.UNSUPPORTED),
     ],
     ids=[
         "empty",
@@ -169,6 +171,7 @@ def corrupt() -> bytes:
         "png-bomb",
         "tiff-51-pages",
         "pdf-51-pages",
+        "password-pdf",
     ],
 )
 def test_bad_input_gets_its_code_and_a_message(data: bytes, code: CaptureErrorCode) -> None:
@@ -202,3 +205,21 @@ def test_missing_folder_and_unreadable_paths(tmp_path: Path) -> None:
             read_source(path, limits=LIMITS)
         assert info.value.capture_code is code, path
         assert str(path) in info.value.message
+
+
+def test_rotated_heic_comes_out_upright() -> None:
+    """A phone HEIC: sensor pixels stored sideways, orientation 6 (written as an irot box)."""
+    import pillow_heif
+
+    stored = imaging.upright(600, 300).transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    heif = pillow_heif.from_pillow(stored)
+    heif.info["exif"] = exif.tobytes()
+    buffer = io.BytesIO()
+    heif.save(buffer, quality=80)
+    prepared = prepare(buffer.getvalue())
+    page = versions(prepared, VersionKind.PROCESSED)[0].convert("RGB")
+    assert page.size == (600, 300)
+    assert (prepared.width, prepared.height) == (600, 300)
+    assert imaging.is_marker(page.getpixel((5, 5)))

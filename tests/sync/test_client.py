@@ -193,7 +193,7 @@ def test_login_and_change_feed_and_events() -> None:
         page = client.jobs_since("5")
         assert (page.cursor, page.has_more, [j.id for j in page.jobs]) == ("7", False, ["j1"])
         opened: list[bool] = []
-        events = list(client.events(last_event_id="6", on_open=lambda: opened.append(True)))
+        events = list(client.events(last_event_id="6", on_open=lambda cancel: opened.append(True)))
     assert opened == [True]
     assert [(e.id, e.event, json.loads(e.data)["id"]) for e in events] == [("7", "job", "j1")]
 

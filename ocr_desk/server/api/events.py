@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from ..database import Database
 from ..jobs import JobService
 
-__all__ = ["Broadcaster", "event_stream"]
+__all__ = ["Broadcaster", "event_stream", "latest_cursor"]
 
 
 class Broadcaster:
@@ -66,15 +66,13 @@ async def event_stream(
     broadcaster: Broadcaster,
     company_id: str,
     *,
-    since: int | None,
+    since: int,
     poll_interval: float,
     ping_interval: float,
 ) -> AsyncIterator[str]:
-    """The SSE text of a company's changes after ``since`` (None: only what happens next)."""
+    """The SSE text of a company's changes after cursor ``since``."""
     sub = broadcaster.subscribe(company_id)
     try:
-        if since is None:
-            since = int(await run_in_threadpool(_latest, jobs, company_id))
         yield "retry: 2000\n\n"
         loop = asyncio.get_running_loop()
         last_ping = loop.time()
@@ -97,6 +95,7 @@ async def event_stream(
         broadcaster.unsubscribe(company_id, sub)
 
 
-def _latest(jobs: JobService, company_id: str) -> int:
+def latest_cursor(jobs: JobService, company_id: str) -> int:
+    """The company's newest change: where a stream without Last-Event-ID starts."""
     value = jobs.db.read().scalar("SELECT change_seq FROM companies WHERE id = ?", (company_id,))
     return int(value or 0)
