@@ -4,8 +4,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+PACKAGE_STAMP := $(VENV)/.installed-package
 
-.PHONY: run test lint typecheck unit bench clean tesseract
+.PHONY: run test lint typecheck unit bench package package-check clean tesseract
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "OCR Desk needs Python 3.11 or newer")'
@@ -44,5 +45,18 @@ unit: $(STAMP) tesseract
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
+# The installable bundle (packaging/README.md): dist/ocr-desk/ and, on Linux, the
+# tarball. Prints the build time and the bundle size. Heavy: minutes of CPU.
+$(PACKAGE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[server,dev,package]' --config-settings editable_mode=compat
+	touch $(PACKAGE_STAMP)
+
+package: $(PACKAGE_STAMP)
+	$(BIN)/python packaging/build.py
+
+# Build, then run the unpacked tarball with no Python visible (packaging/check.py).
+package-check: package
+	$(BIN)/python packaging/check.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info

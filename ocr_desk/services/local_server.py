@@ -23,6 +23,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ocr_desk.bundle import SERVER_LAUNCH, ServerNotBundledError, server_command
 from ocr_desk.core import OcrDeskError
 
 __all__ = ["LOCAL_COMPANY", "LOCAL_EMAIL", "LocalServer", "LocalServerError", "free_port"]
@@ -48,9 +49,6 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-_LAUNCH = "import sys; from ocr_desk.server.cli import main; sys.exit(main())"
-
-
 class LocalServer:
     """Starts, and stops, ``ocr-desk-server serve`` for this app."""
 
@@ -65,14 +63,23 @@ class LocalServer:
         self.data_dir = data_dir
         self.serve_args = tuple(serve_args)
         """Extra ``serve`` options (``--engine``, ``--ocr-workers``...)."""
-        self._python = python or sys.executable
+        self._python = python
+        """An interpreter to run the server with; None: :func:`server_command` decides."""
         self._port = port
         self.process: subprocess.Popen[bytes] | None = None
         self.url: str | None = None
         self.log_path = data_dir / "server.log"
 
     def _command(self, *args: str) -> list[str]:
-        return [self._python, "-c", _LAUNCH, "--data-dir", str(self.data_dir), *args]
+        """``ocr-desk-server --data-dir D ARGS``: this interpreter from source, the
+        bundled ``ocr-desk-server`` program when frozen (see :mod:`ocr_desk.bundle`)."""
+        args = ("--data-dir", str(self.data_dir), *args)
+        if self._python is not None:
+            return [self._python, "-c", SERVER_LAUNCH, *args]
+        try:
+            return server_command(*args)
+        except ServerNotBundledError as exc:
+            raise LocalServerError(str(exc)) from exc
 
     def _admin(self, *args: str) -> str:
         try:
