@@ -63,16 +63,18 @@ def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_jobs(args: argparse.Namespace, out: TextIO) -> int:
     with open_context(args) as ctx:
-        jobs = ctx.job_service().list_jobs(status=args.status, limit=args.limit)
+        service = ctx.job_service()
+        jobs = service.list_jobs(status=args.status, limit=args.limit)
         if args.json:
             print_json([_job_dict(j) for j in jobs], out)
             return 0
         if not jobs:
             out.write("no jobs\n")
             return 0
+        short = service.short_ids(j.id for j in jobs)
         rows = [
             [
-                j.id[:8],
+                short[j.id],
                 j.created_at.strftime("%Y-%m-%d %H:%M"),
                 j.job_type.value,
                 j.status.value,

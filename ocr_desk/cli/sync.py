@@ -16,12 +16,10 @@ from typing import Any, TextIO
 
 from ocr_desk.app import AppContext
 from ocr_desk.core import (
-    InvalidStatusError,
-    JobNotFoundError,
     JobStatus,
     OcrDeskError,
 )
-from ocr_desk.store import Job, MediaRepository
+from ocr_desk.store import MediaRepository
 from ocr_desk.sync import (
     ApiClient,
     ConnectionState,
@@ -223,30 +221,24 @@ def cmd_retry(args: argparse.Namespace, out: TextIO) -> int:
             count = service.retry_all_failed()
             out.write(f"{count} failed job(s) queued again\n")
             return 0
-        for ref in args.job_ids:
-            job = service.retry(_resolve(ctx, ref).id)
+        failures = 0
+        for ref in args.job_ids:  # one bad id does not stop the others
+            try:
+                job = service.retry(service.find_by_ref(ref).id)
+            except OcrDeskError as exc:
+                print(f"error: {exc.message}", file=sys.stderr)
+                failures += 1
+                continue
             out.write(f"{job.id} queued again\n")
-        return 0
+        return 1 if failures else 0
 
 
 def cmd_cancel(args: argparse.Namespace, out: TextIO) -> int:
     with open_context(args) as ctx:
-        job = ctx.job_service().cancel(_resolve(ctx, args.job_id).id)
+        service = ctx.job_service()
+        job = service.cancel(service.find_by_ref(args.job_id).id)
         out.write(f"{job.id} cancelled\n")
         return 0
-
-
-def _resolve(ctx: AppContext, ref: str) -> Job:
-    """A job by its id or a unique prefix of it (``ocr-desk jobs`` shows 8 characters)."""
-    rows = ctx.store.query(
-        "SELECT id FROM ocr_jobs WHERE company_id = ? AND id LIKE ? LIMIT 2",
-        (ctx.company_id, ref.replace("%", "").replace("_", "\\_") + "%"),
-    )
-    if not rows or not ref:
-        raise JobNotFoundError(f"no job {ref!r} here; `ocr-desk jobs` lists the jobs")
-    if len(rows) > 1:
-        raise InvalidStatusError(f"{ref!r} matches several jobs; give more of the id")
-    return ctx.job_service().get(rows[0]["id"])
 
 
 # -- export ---------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -236,6 +236,14 @@ class JobService:
         self, *, status: JobStatus | str | None = None, limit: int | None = None
     ) -> list[Job]:
         return self.jobs.list(status=status, limit=limit)
+
+    def find_by_ref(self, ref: str) -> Job:
+        """A job by its id or a start of it that no other job shares."""
+        return self.jobs.by_prefix(ref)
+
+    def short_ids(self, job_ids: Iterable[str]) -> dict[str, str]:
+        """Each id cut to the shortest start (8 characters or more) that is unique."""
+        return self.jobs.short_ids(job_ids)
 
     def find_by_status(self, status: JobStatus | str) -> list[Job]:
         return self.jobs.list(status=status)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -112,6 +113,52 @@ class JobRepository:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
         return [Job.from_row(r) for r in self._store.query(sql, params)]
+
+    def by_prefix(self, ref: str) -> Job:
+        """The job whose id is ``ref`` or starts with it (as :meth:`short_ids` shows them)."""
+        prefix = ref.strip().lower()
+        rows = (
+            self._store.query(
+                "SELECT id FROM ocr_jobs WHERE company_id = ? AND id >= ? AND id < ? "
+                "ORDER BY id LIMIT 2",
+                (self.company_id, prefix, prefix + "~"),  # "~" sorts after hex digits and "-"
+            )
+            if prefix
+            else []
+        )
+        if not rows:
+            raise JobNotFoundError(f"no job {ref!r} here; `ocr-desk jobs` lists the jobs")
+        if len(rows) > 1 and rows[0]["id"] != prefix:
+            raise JobNotFoundError(
+                f"{ref!r} is the start of several job ids; give more of the id",
+                code="AMBIGUOUS_JOB_ID",
+            )
+        return self.get(rows[0]["id"])
+
+    def short_ids(self, job_ids: Iterable[str], *, min_length: int = 8) -> dict[str, str]:
+        """The shortest start of each id (at least ``min_length`` characters) that no
+        other job of this company shares, for lists a person reads and types from.
+
+        Ids are time-ordered, so jobs captured in the same minute share their first
+        characters; only an id's neighbours in sorted order can share a longer start,
+        so two index lookups per id are enough, however many jobs there are.
+        """
+        shown: dict[str, str] = {}
+        for job_id in job_ids:
+            longest = 0
+            for op, order in (("<", "DESC"), (">", "ASC")):
+                row = self._store.conn.execute(
+                    f"SELECT id FROM ocr_jobs WHERE company_id = ? AND id {op} ? "
+                    f"ORDER BY id {order} LIMIT 1",
+                    (self.company_id, job_id),
+                ).fetchone()
+                if row is not None:
+                    longest = max(longest, len(os.path.commonprefix([job_id, row[0]])))
+            length = max(min_length, longest + 1)
+            if job_id[length - 1 : length] == "-":
+                length += 1  # never end on a separator
+            shown[job_id] = job_id[:length]
+        return shown
 
     def with_status(self, *statuses: JobStatus) -> builtins.list[Job]:
         marks = ", ".join("?" for _ in statuses)

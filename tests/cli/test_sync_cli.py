@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -112,3 +113,42 @@ def test_sync_without_a_server_says_to_sign_in(
     code, _ = run("--data-dir", str(data_dir), "sync")
     assert code == 1
     assert "ocr-desk login --server" in capsys.readouterr().err
+
+
+def test_jobs_shows_ids_a_person_can_type_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Ids are time-ordered: jobs captured in the same second share their first
+    # characters, so the list must show each one long enough to be unique.
+    clock = ManualClock()
+    with open_store(tmp_path / DB_FILENAME) as store:
+        service = JobService(store, company_id="local", clock=clock)
+        ids = [
+            service.create_job(media_asset_id=add_asset(store, clock, company_id="local").id).id
+            for _ in range(5)
+        ]
+        for job_id in ids[:3]:
+            service.start(job_id)
+            service.fail(job_id, error="boom", retryable=False)
+    code, text = run("--data-dir", str(tmp_path), "jobs")
+    assert code == 0
+    shown = [line.split()[0] for line in text.splitlines()[1:] if line.strip()]
+    assert len(shown) == 5
+    assert len(set(shown)) == 5
+    assert all(len(s) >= 8 and not s.endswith("-") for s in shown)
+    assert all(sum(i.startswith(s) for i in ids) == 1 for s in shown)
+
+    # A start shared by several jobs is refused with what to do, not guessed.
+    common = os.path.commonprefix(ids)
+    code, _ = run("--data-dir", str(tmp_path), "cancel", common)
+    assert code == 1
+    assert "several job ids" in capsys.readouterr().err
+
+    # Each shown id works; a bad one among them does not stop the rest.
+    failed_shown = [s for s in shown if any(i.startswith(s) for i in ids[:3])]
+    code, text = run(
+        "--data-dir", str(tmp_path), "retry", failed_shown[0], "nope", *failed_shown[1:]
+    )
+    assert code == 1
+    assert sorted(line.split()[0] for line in text.splitlines()) == sorted(ids[:3])
+    assert "no job 'nope'" in capsys.readouterr().err
