@@ -25,6 +25,23 @@ __all__ = ["DB_FILENAME", "Store", "open_store"]
 
 DB_FILENAME = "ocr-desk.sqlite3"
 BUSY_TIMEOUT_MS = 5000
+PAGE_SIZE = 1024
+"""Page size of a new database file (an existing one keeps the size it was made with).
+
+Every B-tree page a commit dirties is written to the WAL as a whole frame and
+fsync'ed before the commit returns. Creating a job dirties about a dozen pages
+(the job, its event, its outbox row and their indexes): 48 KB per commit with
+SQLite's default 4 KB pages, 16 KB with 1 KB pages, and on our disks each 4 KB
+costs about as much as a tenth of the fsync itself. Rows are small (a job's OCR
+result, when larger, goes to overflow pages) and the status counts stay short
+index ranges; see benchmarks/bench_store.py.
+"""
+WAL_CHECKPOINT_BYTES = 4 * 1024 * 1024
+"""How much WAL a connection lets grow before it copies the pages back (a checkpoint).
+
+SQLite counts this in pages (1000 by default: 4 MB of 4 KB pages); with 1 KB pages
+the same 1000 would checkpoint four times as often for the same data.
+"""
 _SAVEPOINTS = itertools.count()
 
 
@@ -148,12 +165,16 @@ def open_store(
         read_version(conn, file)  # refuses a newer schema before any write
         conn.execute("PRAGMA foreign_keys = ON")
         if file is not None:
+            # takes effect only while the file is still empty (before WAL mode writes it)
+            conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise DataDirError(
                     f"the database {file} cannot use write-ahead logging (journal mode {mode}); "
                     "put the data directory on a local disk."
                 )
+            page = int(conn.execute("PRAGMA page_size").fetchone()[0])
+            conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_BYTES // page}")
         conn.execute(f"PRAGMA synchronous = {synchronous}")
         store = Store(conn, path=file)
         if migrate:

@@ -219,8 +219,8 @@ class JobRepository:
             (job_id, self.company_id, media_asset_id, kind.value, to_json(meta), ts, ts),
         )
         conn.execute(
-            "INSERT INTO job_events (job_id, company_id, at, from_status, to_status, reason)"
-            " VALUES (?, ?, ?, NULL, 'queued', ?)",
+            "INSERT INTO job_events (job_id, id, company_id, at, from_status, to_status, reason)"
+            " VALUES (?, 1, ?, ?, NULL, 'queued', ?)",  # a new job's first event
             (job_id, self.company_id, ts, reason),
         )
         # the stored text keeps microseconds, so utc(at) is what reading the row gives back
@@ -294,9 +294,17 @@ class JobRepository:
         reason: str,
     ) -> None:
         self._store.conn.execute(
-            "INSERT INTO job_events (job_id, company_id, at, from_status, to_status, reason)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (job_id, self.company_id, ts, src.value if src else None, dst.value, reason),
+            "INSERT INTO job_events (job_id, id, company_id, at, from_status, to_status, reason)"
+            " VALUES (:job, (SELECT COALESCE(MAX(id), 0) + 1 FROM job_events WHERE job_id = :job),"
+            " :company, :at, :src, :dst, :reason)",
+            {
+                "job": job_id,
+                "company": self.company_id,
+                "at": ts,
+                "src": src.value if src else None,
+                "dst": dst.value,
+                "reason": reason,
+            },
         )
 
     @staticmethod
