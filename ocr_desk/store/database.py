@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ocr_desk.core import DataDirError, StoreError
@@ -72,47 +71,13 @@ class Store:
             self._db = Database(self.conn)
         return self._db
 
-    @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self) -> Transaction:
         """A write transaction: everything inside commits together or not at all.
 
         Nested calls join the outer transaction through a savepoint, so a service
         can call another service's method inside its own transaction.
         """
-        conn = self.conn
-        if conn.in_transaction:
-            yield from self._savepoint(conn)
-            return
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise _busy_error(exc, self.path) from exc
-        try:
-            yield conn
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        try:
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-
-    @staticmethod
-    def _savepoint(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-        name = f"nested_{next(_SAVEPOINTS)}"
-        conn.execute(f"SAVEPOINT {name}")
-        try:
-            yield conn
-        except BaseException:
-            # an error such as RAISE(ROLLBACK) may have ended the whole transaction
-            if conn.in_transaction:
-                conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
-                conn.execute(f"RELEASE SAVEPOINT {name}")
-            raise
-        conn.execute(f"RELEASE SAVEPOINT {name}")
+        return Transaction(self)
 
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         """Rows of a read query as dicts."""
@@ -128,6 +93,61 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class Transaction:
+    """The context manager :meth:`Store.write` returns.
+
+    ``BEGIN IMMEDIATE`` on entry and ``COMMIT`` on a clean exit (``ROLLBACK`` on an
+    error), or a savepoint when a transaction is already open. A class rather than
+    a generator under ``@contextmanager``: every durable write goes through it.
+    """
+
+    __slots__ = ("_savepoint", "_store")
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._savepoint: str | None = None
+
+    def __enter__(self) -> sqlite3.Connection:
+        conn = self._store.conn
+        if conn.in_transaction:
+            name = f"nested_{next(_SAVEPOINTS)}"
+            conn.execute(f"SAVEPOINT {name}")
+            self._savepoint = name
+            return conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _busy_error(exc, self._store.path) from exc
+        return conn
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn = self._store.conn
+        name = self._savepoint
+        if name is not None:
+            if exc_type is None:
+                conn.execute(f"RELEASE SAVEPOINT {name}")
+            elif conn.in_transaction:
+                # an error such as RAISE(ROLLBACK) may have ended the whole transaction
+                conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                conn.execute(f"RELEASE SAVEPOINT {name}")
+            return
+        if exc_type is not None:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            return
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
 
 def open_store(
