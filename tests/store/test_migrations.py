@@ -8,7 +8,7 @@ import pytest
 from ocr_desk.core import DataDirError, JobStatus, SchemaTooNewError
 from ocr_desk.services import JobService
 from ocr_desk.store import SCHEMA_VERSION, JobRepository, MediaAsset, Store, open_store
-from ocr_desk.store.database import PAGE_SIZE
+from ocr_desk.store.database import PAGE_SIZE, WAL_CHECKPOINT_BYTES
 from ocr_desk.store.migrations import MIGRATIONS, apply_migrations
 
 
@@ -141,6 +141,8 @@ def test_v1_events_move_to_the_job_clustered_table_in_place(db_path: Path) -> No
     with open_store(db_path) as store:
         assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert store.conn.execute("PRAGMA page_size").fetchone()[0] == 4096  # kept
+        # the WAL still checkpoints at 4 MB: 1024 pages of 4 KB
+        assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1024
         jobs = JobRepository(store, company_id="acme")
         assert [(e.id, e.to_status) for e in jobs.events("j1")] == [
             (1, JobStatus.QUEUED),
@@ -175,6 +177,8 @@ def test_new_database_uses_small_pages_and_numbers_events_per_job(
     service: JobService, store: Store, asset: MediaAsset
 ) -> None:
     assert store.conn.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
+    pages = store.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+    assert pages * PAGE_SIZE == WAL_CHECKPOINT_BYTES
     first = service.create_job(media_asset_id=asset.id)
     second = service.create_job(media_asset_id=asset.id)
     service.start(first.id)
