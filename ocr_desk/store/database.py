@@ -20,7 +20,14 @@ from .migrations import apply_migrations, read_version
 if TYPE_CHECKING:
     import sqlite_utils
 
-__all__ = ["DB_FILENAME", "Store", "open_store"]
+__all__ = [
+    "DB_FILENAME",
+    "PAGE_SIZE",
+    "WAL_CHECKPOINT_BYTES",
+    "Store",
+    "Transaction",
+    "open_store",
+]
 
 DB_FILENAME = "ocr-desk.sqlite3"
 BUSY_TIMEOUT_MS = 5000
