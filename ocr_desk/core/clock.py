@@ -50,8 +50,21 @@ def utc(when: datetime) -> datetime:
 
 
 def format_ts(when: datetime) -> str:
-    """A fixed-width ISO 8601 UTC text that sorts in time order (used in every table)."""
-    return utc(when).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """A fixed-width ISO 8601 UTC text that sorts in time order (used in every table).
+
+    Spelled out with ``%`` rather than ``strftime``: a third of the time, and every
+    row written pays it.
+    """
+    u = utc(when)
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 - the fastest spelling
+        u.year,
+        u.month,
+        u.day,
+        u.hour,
+        u.minute,
+        u.second,
+        u.microsecond,
+    )
 
 
 def parse_ts(text: str) -> datetime:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ocr_desk.core import DataDirError, StoreError
@@ -21,10 +20,34 @@ from .migrations import apply_migrations, read_version
 if TYPE_CHECKING:
     import sqlite_utils
 
-__all__ = ["DB_FILENAME", "Store", "open_store"]
+__all__ = [
+    "DB_FILENAME",
+    "PAGE_SIZE",
+    "WAL_CHECKPOINT_BYTES",
+    "Store",
+    "Transaction",
+    "open_store",
+]
 
 DB_FILENAME = "ocr-desk.sqlite3"
 BUSY_TIMEOUT_MS = 5000
+PAGE_SIZE = 1024
+"""Page size of a new database file (an existing one keeps the size it was made with).
+
+Every B-tree page a commit dirties is written to the WAL as a whole frame and
+fsync'ed before the commit returns. Creating a job dirties about a dozen pages
+(the job, its event, its outbox row and their indexes): 48 KB per commit with
+SQLite's default 4 KB pages, 16 KB with 1 KB pages, and on our disks each 4 KB
+costs about as much as a tenth of the fsync itself. Rows are small (a job's OCR
+result, when larger, goes to overflow pages) and the status counts stay short
+index ranges; see benchmarks/bench_store.py.
+"""
+WAL_CHECKPOINT_BYTES = 4 * 1024 * 1024
+"""How much WAL a connection lets grow before it copies the pages back (a checkpoint).
+
+SQLite counts this in pages (1000 by default: 4 MB of 4 KB pages); with 1 KB pages
+the same 1000 would checkpoint four times as often for the same data.
+"""
 _SAVEPOINTS = itertools.count()
 
 
@@ -55,47 +78,13 @@ class Store:
             self._db = Database(self.conn)
         return self._db
 
-    @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self) -> Transaction:
         """A write transaction: everything inside commits together or not at all.
 
         Nested calls join the outer transaction through a savepoint, so a service
         can call another service's method inside its own transaction.
         """
-        conn = self.conn
-        if conn.in_transaction:
-            yield from self._savepoint(conn)
-            return
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise _busy_error(exc, self.path) from exc
-        try:
-            yield conn
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        try:
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-
-    @staticmethod
-    def _savepoint(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-        name = f"nested_{next(_SAVEPOINTS)}"
-        conn.execute(f"SAVEPOINT {name}")
-        try:
-            yield conn
-        except BaseException:
-            # an error such as RAISE(ROLLBACK) may have ended the whole transaction
-            if conn.in_transaction:
-                conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
-                conn.execute(f"RELEASE SAVEPOINT {name}")
-            raise
-        conn.execute(f"RELEASE SAVEPOINT {name}")
+        return Transaction(self)
 
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         """Rows of a read query as dicts."""
@@ -111,6 +100,61 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class Transaction:
+    """The context manager :meth:`Store.write` returns.
+
+    ``BEGIN IMMEDIATE`` on entry and ``COMMIT`` on a clean exit (``ROLLBACK`` on an
+    error), or a savepoint when a transaction is already open. A class rather than
+    a generator under ``@contextmanager``: every durable write goes through it.
+    """
+
+    __slots__ = ("_savepoint", "_store")
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._savepoint: str | None = None
+
+    def __enter__(self) -> sqlite3.Connection:
+        conn = self._store.conn
+        if conn.in_transaction:
+            name = f"nested_{next(_SAVEPOINTS)}"
+            conn.execute(f"SAVEPOINT {name}")
+            self._savepoint = name
+            return conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _busy_error(exc, self._store.path) from exc
+        return conn
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn = self._store.conn
+        name = self._savepoint
+        if name is not None:
+            if exc_type is None:
+                conn.execute(f"RELEASE SAVEPOINT {name}")
+            elif conn.in_transaction:
+                # an error such as RAISE(ROLLBACK) may have ended the whole transaction
+                conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                conn.execute(f"RELEASE SAVEPOINT {name}")
+            return
+        if exc_type is not None:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            return
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
 
 def open_store(
@@ -148,12 +192,16 @@ def open_store(
         read_version(conn, file)  # refuses a newer schema before any write
         conn.execute("PRAGMA foreign_keys = ON")
         if file is not None:
+            # takes effect only while the file is still empty (before WAL mode writes it)
+            conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise DataDirError(
                     f"the database {file} cannot use write-ahead logging (journal mode {mode}); "
                     "put the data directory on a local disk."
                 )
+            page = int(conn.execute("PRAGMA page_size").fetchone()[0])
+            conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_BYTES // page}")
         conn.execute(f"PRAGMA synchronous = {synchronous}")
         store = Store(conn, path=file)
         if migrate:

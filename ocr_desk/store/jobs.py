@@ -22,11 +22,11 @@ from ocr_desk.core import (
     JobType,
     check_transition,
     format_ts,
-    parse_ts,
+    utc,
 )
 
 from .database import Store
-from .records import Job, JobEvent, QueueStatus, new_id
+from .records import Job, JobEvent, QueueStatus, new_id, to_json
 
 __all__ = ["JOB_COLUMNS", "JobRepository"]
 
@@ -208,23 +208,22 @@ class JobRepository:
     ) -> Job:
         """Insert a ``queued`` job and its first event."""
         job_id = job_id or new_id()
+        at = utc(at)
         ts = format_ts(at)
         meta = dict(metadata or {})
         kind = JobType(job_type)
-        self._store.conn.execute(
+        conn = self._store.conn
+        conn.execute(
             "INSERT INTO ocr_jobs (id, company_id, media_asset_id, job_type, status, metadata,"
             " created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)",
-            (
-                job_id,
-                self.company_id,
-                media_asset_id,
-                kind.value,
-                json.dumps(meta, sort_keys=True, default=str),
-                ts,
-                ts,
-            ),
+            (job_id, self.company_id, media_asset_id, kind.value, to_json(meta), ts, ts),
         )
-        self._event(job_id, None, JobStatus.QUEUED, ts, reason)
+        conn.execute(
+            "INSERT INTO job_events (job_id, id, company_id, at, from_status, to_status, reason)"
+            " VALUES (?, 1, ?, ?, NULL, 'queued', ?)",  # a new job's first event
+            (job_id, self.company_id, ts, reason),
+        )
+        # the stored text keeps microseconds, so utc(at) is what reading the row gives back
         return Job(
             id=job_id,
             company_id=self.company_id,
@@ -232,8 +231,8 @@ class JobRepository:
             job_type=kind,
             status=JobStatus.QUEUED,
             metadata=meta,
-            created_at=parse_ts(ts),
-            updated_at=parse_ts(ts),
+            created_at=at,
+            updated_at=at,
         )
 
     def transition(
@@ -295,9 +294,17 @@ class JobRepository:
         reason: str,
     ) -> None:
         self._store.conn.execute(
-            "INSERT INTO job_events (job_id, company_id, at, from_status, to_status, reason)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (job_id, self.company_id, ts, src.value if src else None, dst.value, reason),
+            "INSERT INTO job_events (job_id, id, company_id, at, from_status, to_status, reason)"
+            " VALUES (:job, (SELECT COALESCE(MAX(id), 0) + 1 FROM job_events WHERE job_id = :job),"
+            " :company, :at, :src, :dst, :reason)",
+            {
+                "job": job_id,
+                "company": self.company_id,
+                "at": ts,
+                "src": src.value if src else None,
+                "dst": dst.value,
+                "reason": reason,
+            },
         )
 
     @staticmethod

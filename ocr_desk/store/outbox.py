@@ -8,7 +8,6 @@ so a crash or a lost response never loses work; the row's ``id`` travels as the
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
@@ -17,7 +16,7 @@ from typing import Any
 from ocr_desk.core import format_ts
 
 from .database import Store
-from .records import OutboxEntry, new_id
+from .records import OutboxEntry, new_id, to_json
 
 __all__ = ["OutboxOp", "OutboxRepository"]
 
@@ -48,27 +47,21 @@ class OutboxRepository:
     ) -> OutboxEntry:
         """Append a row; call inside the same ``Store.write()`` as the change it reports."""
         entry_id = new_id()
+        kind = OutboxOp(op).value
+        body = dict(payload or {})
         cursor = self._store.conn.execute(
             "INSERT INTO outbox (id, company_id, op, job_id, media_asset_id, payload, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                entry_id,
-                self.company_id,
-                OutboxOp(op).value,
-                job_id,
-                media_asset_id,
-                json.dumps(dict(payload or {}), sort_keys=True, default=str),
-                format_ts(at),
-            ),
+            (entry_id, self.company_id, kind, job_id, media_asset_id, to_json(body), format_ts(at)),
         )
         return OutboxEntry(
             seq=int(cursor.lastrowid or 0),
             id=entry_id,
             company_id=self.company_id,
-            op=OutboxOp(op).value,
+            op=kind,
             job_id=job_id,
             media_asset_id=media_asset_id,
-            payload=dict(payload or {}),
+            payload=body,
             created_at=at,
         )
 

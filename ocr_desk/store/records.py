@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
-import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -36,7 +36,19 @@ def new_id() -> str:
     value = (millis & 0xFFFF_FFFF_FFFF) << 80 | rand & ((1 << 80) - 1)
     value = value & ~(0xF << 76) | 0x7 << 76  # version 7
     value = value & ~(0x3 << 62) | 0x2 << 62  # RFC 4122 variant
-    return str(uuid.UUID(int=value))
+    # str(uuid.UUID(int=value)) spelled out: a quarter of the time, on every job's path
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def to_json(value: Mapping[str, Any] | None) -> str:
+    """A JSON object as stored in the ``metadata`` and ``payload`` columns (keys sorted).
+
+    The empty object, which most jobs carry, skips the encoder.
+    """
+    if not value:
+        return "{}"
+    return json.dumps(dict(value), sort_keys=True, default=str)
 
 
 def _ts(value: str | None) -> datetime | None:

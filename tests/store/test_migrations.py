@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from ocr_desk.core import DataDirError, SchemaTooNewError
-from ocr_desk.store import SCHEMA_VERSION, open_store
+from ocr_desk.core import DataDirError, JobStatus, SchemaTooNewError
+from ocr_desk.services import JobService
+from ocr_desk.store import SCHEMA_VERSION, JobRepository, MediaAsset, Store, open_store
+from ocr_desk.store.database import PAGE_SIZE, WAL_CHECKPOINT_BYTES
 from ocr_desk.store.migrations import MIGRATIONS, apply_migrations
 
 
@@ -97,3 +99,89 @@ def test_store_does_not_import_sqlite_utils_until_asked(tmp_path: Path) -> None:
 
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def _v1_database(db_path: Path) -> None:
+    """A database as schema v1 left it: two jobs with events in interleaved order."""
+    db_path.parent.mkdir(parents=True)
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("PRAGMA page_size = 4096")  # what v1 files were made with
+    conn.execute("BEGIN")
+    MIGRATIONS[0](conn)
+    conn.execute("PRAGMA user_version = 1")
+    ts = "2026-03-10T09:00:00.000000Z"
+    conn.execute(
+        "INSERT INTO media_assets (id, company_id, sha256, document_type, captured_at,"
+        " created_at) VALUES ('m1', 'acme', 'aa', 'receipt', ?, ?)",
+        (ts, ts),
+    )
+    for job in ("j1", "j2"):
+        conn.execute(
+            "INSERT INTO ocr_jobs (id, company_id, media_asset_id, job_type, status, created_at,"
+            " updated_at) VALUES (?, 'acme', 'm1', 'receipt', 'processing', ?, ?)",
+            (job, ts, ts),
+        )
+    for job, src, dst in [
+        ("j1", None, "queued"),
+        ("j2", None, "queued"),
+        ("j1", "queued", "processing"),
+        ("j2", "queued", "processing"),
+    ]:
+        conn.execute(
+            "INSERT INTO job_events (job_id, company_id, at, from_status, to_status, reason)"
+            " VALUES (?, 'acme', ?, ?, ?, 'v1')",
+            (job, ts, src, dst),
+        )
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def test_v1_events_move_to_the_job_clustered_table_in_place(db_path: Path) -> None:
+    _v1_database(db_path)
+    with open_store(db_path) as store:
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert store.conn.execute("PRAGMA page_size").fetchone()[0] == 4096  # kept
+        # the WAL still checkpoints at 4 MB: 1024 pages of 4 KB
+        assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1024
+        jobs = JobRepository(store, company_id="acme")
+        assert [(e.id, e.to_status) for e in jobs.events("j1")] == [
+            (1, JobStatus.QUEUED),
+            (3, JobStatus.PROCESSING),
+        ]
+        service = JobService(store, company_id="acme")
+        service.complete("j1")
+        assert [e.to_status for e in service.events("j1")] == [
+            JobStatus.QUEUED,
+            JobStatus.PROCESSING,
+            JobStatus.COMPLETED,
+        ]
+        assert service.events("j1")[-1].id == 4  # after the kept rows, in order
+        assert len(service.events("j2")) == 2
+        with store.write():
+            jobs.delete("j1")  # the cascade still reaches the events
+        assert store.query("SELECT DISTINCT job_id FROM job_events") == [{"job_id": "j2"}]
+        assert store.query("PRAGMA foreign_key_check") == []
+        plan = " ".join(
+            r["detail"]
+            for r in store.query(
+                "EXPLAIN QUERY PLAN SELECT * FROM job_events WHERE job_id = ? AND company_id = ?"
+                " ORDER BY id",
+                ("j2", "acme"),
+            )
+        )
+        assert "PRIMARY KEY (job_id=?)" in plan
+        assert "TEMP B-TREE" not in plan
+
+
+def test_new_database_uses_small_pages_and_numbers_events_per_job(
+    service: JobService, store: Store, asset: MediaAsset
+) -> None:
+    assert store.conn.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
+    pages = store.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+    assert pages * PAGE_SIZE == WAL_CHECKPOINT_BYTES
+    first = service.create_job(media_asset_id=asset.id)
+    second = service.create_job(media_asset_id=asset.id)
+    service.start(first.id)
+    service.fail(first.id, error="engine crashed")
+    assert [e.id for e in service.events(first.id)] == [1, 2, 3]
+    assert [e.id for e in service.events(second.id)] == [1]
