@@ -374,6 +374,9 @@ def test_address_ends_at_its_country_and_skips_a_store_number_above_it() -> None
         (["LOT 12-B. JALAN IMPIAN 6,", "43000 KAJANG"], "LOT 12-B, JALAN IMPIAN 6, 43000 KAJANG"),
         # A speck next to a comma; a postcode run into its town.
         (["NO 3 JALAN RIA 4., TAMAN RIA", "57000KL"], "NO 3 JALAN RIA 4, TAMAN RIA 57000 KL"),
+        # A colon after a place name is a speck; after a short label it is printed.
+        (["NO: 5, JALAN BESAR, 45600 BATANG KALI:", "SELANGOR"],
+         "NO: 5, JALAN BESAR, 45600 BATANG KALI SELANGOR"),
         # Road words misread or run into the road code.
         (["10T 2211 JALANSS 21/7,", "47400 DAMANSARA"], "LOT 2211 JALAN SS 21/7, 47400 DAMANSARA"),
         (["1.OT 5, Jaian Bunga 2,", "81200 Johor"], "LOT 5, Jalan Bunga 2, 81200 Johor"),

@@ -209,8 +209,8 @@ def _address_tidy(text: str) -> str:
 
     - a full stop after a whole word or a number, between address parts, is nearly
       always the comma that separates them ("TAMAN SENTOSA. JALAN KAPAR",
-      "NO.32 & 33. JALAN SR 1/9. SEKSYEN 9"); a full stop read next to a comma is a
-      speck (``4., MEDAN``);
+      "NO.32 & 33. JALAN SR 1/9. SEKSYEN 9"); a full stop read next to a comma, or a
+      colon after a place name (labels are short: "NO: 28"), is a speck;
     - a postcode run into its town ("57000KL") and a road word run into the road's
       code ("JALANSS23/11") get their space back;
     - the road words themselves, when a letter was misread: ``10T``/``1.OT`` for LOT
@@ -219,6 +219,7 @@ def _address_tidy(text: str) -> str:
     text = re.sub(r"(?<=[A-Za-z]{4})\. (?=[A-Za-z0-9])", ", ", text)
     text = re.sub(r"(?:(?<=\d)|(?<=\d[A-Za-z])|(?<=\d-[A-Za-z]))\. (?=[A-Za-z0-9])", ", ", text)
     text = re.sub(r"\s*(?:\.\s*,|,\s*\.)(?!\d)", ",", text)
+    text = re.sub(r"(?<=[A-Za-z]{4}):(?=\s+[A-Za-z])", "", text)  # "BERJUNTAI: SELANGOR"
     text = re.sub(r"\b(\d{5})(?=[A-Za-z]{2,}\b)", r"\1 ", text)
     text = re.sub(r"(?i)\b(jalan|jln)(?=[a-z]{1,4}\s?\d)", r"\1 ", text)
     text = re.sub(r"^(?:[1Il]\.?[0O]|L0)T(?=\s+\w*\d)", "LOT", text)
