@@ -6,8 +6,9 @@ What other parts use (names stable):
   thread, like the store it is given):
 
   - ``upload_file(asset_id) -> (Path, mime_type)``: the file the sync uploads for OCR.
-    The processed JPEG (upright, quality 80, long side <= 3508 px) for a single-page
-    image; the original for a multi-page document (PDF, TIFF), and for every asset
+    The processed JPEG (upright, long side <= 3508 px: the original's own bytes less
+    its metadata when it is an upright JPEG within bounds, else a quality-80 encode)
+    for a single-page image; the original for a multi-page document (PDF, TIFF), and for every asset
     when the ``upload_original`` setting is on. The path's stem is the file's SHA-256
     (send it as the ``sha256`` form field). Raises ``MediaFileMissingError`` after
     ``delete_after_ocr``, ``MediaNotFoundError`` for an unknown asset.

@@ -91,6 +91,10 @@ class Document:
     height: int
     page_count: int
     _pages: Callable[[], Iterator[Image.Image]]
+    orientation: int = 1
+    """The EXIF orientation of the first page (1 = stored upright)."""
+    mode: str = ""
+    """The first page's pixel mode as stored (``RGB``, ``L``, ``CMYK``...; empty for PDF)."""
 
     def pages(self) -> Iterator[Image.Image]:
         """Each page upright, reduced for OCR (see :func:`plan_reduction`), RGB or L."""
@@ -112,7 +116,8 @@ def open_document(
         raise _too_many_pages(name, page_count, max_pages)
     _check_pixels(image.size, max_pixels, name)
     width, height = image.size
-    if _orientation(image) in (5, 6, 7, 8):
+    orientation = _orientation(image)
+    if orientation in (5, 6, 7, 8):
         width, height = height, width
 
     def pages() -> Iterator[Image.Image]:
@@ -129,7 +134,13 @@ def open_document(
             yield page
 
     return Document(
-        mime_type=mime_type, width=width, height=height, page_count=page_count, _pages=pages
+        mime_type=mime_type,
+        width=width,
+        height=height,
+        page_count=page_count,
+        _pages=pages,
+        orientation=orientation,
+        mode=image.mode,
     )
 
 

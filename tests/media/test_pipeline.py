@@ -18,7 +18,7 @@ from ocr_desk.media import (
     read_source,
     render,
 )
-from ocr_desk.media.pipeline import Prepared
+from ocr_desk.media.pipeline import Prepared, strip_jpeg_metadata
 
 from .. import imaging
 
@@ -223,3 +223,63 @@ def test_rotated_heic_comes_out_upright() -> None:
     assert page.size == (600, 300)
     assert (prepared.width, prepared.height) == (600, 300)
     assert imaging.is_marker(page.getpixel((5, 5)))
+
+
+def _processed_bytes(prepared: Prepared) -> bytes:
+    return next(r.data for r in prepared.renditions if r.version is VersionKind.PROCESSED)
+
+
+def test_upright_jpeg_within_bounds_is_uploaded_without_a_second_lossy_encode() -> None:
+    picture = imaging.upright(640, 480)
+    exif = Image.Exif()
+    exif[0x0112] = 1
+    exif[0x010F] = "Phone maker"  # camera metadata, as GPS would be: not sent on
+    data = imaging.encode(picture, "JPEG", quality=92, exif=exif.tobytes(), icc_profile=b"icc")
+    prepared = prepare(data)
+
+    processed = _processed_bytes(prepared)
+    image = Image.open(io.BytesIO(processed))
+    assert image.format == "JPEG"
+    assert not image.getexif()
+    assert image.info.get("icc_profile") == b"icc"  # colour profile kept
+    # The same compressed scan: pixels decode identically to the original's.
+    assert image.tobytes() == Image.open(io.BytesIO(data)).tobytes()
+    assert processed.endswith(data[data.index(b"\xff\xda") :])
+
+    bare = imaging.encode(picture, "JPEG", quality=92)
+    kept = prepare(bare)
+    assert _processed_bytes(kept) == bare  # nothing to leave out: the very same file
+    relpaths = {r.version: r.relpath for r in kept.renditions}
+    assert relpaths[VersionKind.PROCESSED] == relpaths[VersionKind.ORIGINAL]  # stored once
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(imaging.jpeg(imaging.upright(600, 300), orientation=6), id="rotated"),
+        pytest.param(imaging.jpeg(imaging.upright(4400, 2200)), id="reduced"),
+        pytest.param(imaging.png(imaging.upright(600, 300)), id="png"),
+        pytest.param(imaging.encode(imaging.upright(600, 300).convert("CMYK"), "JPEG"), id="cmyk"),
+    ],
+)
+def test_jpeg_that_must_change_is_re_encoded(data: bytes) -> None:
+    prepared = prepare(data)
+    processed = _processed_bytes(prepared)
+    assert processed != data
+    image = Image.open(io.BytesIO(processed))
+    assert (image.format, image.mode) in (("JPEG", "RGB"), ("JPEG", "L"))
+    assert image.getexif().get(0x0112, 1) == 1
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"\xff\xd8",
+        b"\xff\xd8\x00\x10",
+        b"\xff\xd8\xff\xe0\x00\x01",
+        b"\xff\xd8\xff\xe1\x01\x00ab",
+    ],
+)
+def test_malformed_jpeg_segments_are_not_passed_through(data: bytes) -> None:
+    assert strip_jpeg_metadata(data) is None

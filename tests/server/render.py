@@ -29,6 +29,8 @@ class Row:
     right: str = ""
     centred: bool = False
     big: bool = False
+    scale: float = 1.3
+    """Type size of a ``big`` row against the body."""
 
 
 def render(
@@ -49,7 +51,7 @@ def render(
     y = line_height
     margin = 30
     for row in rows:
-        face = font(int(size * 1.3) if row.big else size, mono=mono, bold=row.big)
+        face = font(int(size * row.scale) if row.big else size, mono=mono, bold=row.big)
         if row.centred:
             text_width = draw.textlength(row.left, font=face)
             draw.text(((width - text_width) / 2, y), row.left, fill="black", font=face)
@@ -119,4 +121,24 @@ def invoice_document() -> list[Row]:
         Row("Net amount", "1,028.75"),
         Row("VAT 20%", "205.75"),
         Row("Total due", "£1,234.50"),
+    ]
+
+
+def kedai_receipt() -> list[Row]:
+    """A shop whose name runs over two rows of large type, a store number above the
+    address, the address ending with the country, then the branch."""
+    return [
+        Row("PUSTAKA", centred=True, big=True, scale=1.8),
+        Row("MUTIARA", centred=True, big=True, scale=1.8),
+        Row("550213", centred=True),
+        Row("No 8, Jalan Melur 5/12B,", centred=True),
+        Row("56000 Kuala Lumpur, Malaysia", centred=True),
+        Row("MIDVALLEY OUTLET", centred=True),
+        Row("Tel: 03-9201 1234", centred=True),
+        Row("Date: 07/08/2019  10:15"),
+        Row("Exercise book x 3", "7.50"),
+        Row("Pencil 2B", "1.20"),
+        Row("TOTAL", "RM 8.70"),
+        Row("CASH", "10.00"),
+        Row("CHANGE", "1.30"),
     ]

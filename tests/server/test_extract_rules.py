@@ -306,3 +306,96 @@ def test_items_over_two_rows_take_their_description_from_the_right_side(
         ("SCHOOL BAG BLUE", Decimal("1"), Decimal("80.91")),
         ("PENCIL CASE", Decimal("2"), Decimal("7.00")),
     ]
+
+
+def _sized(*rows: tuple[str, float]) -> ReceiptResult:
+    """One centred box per row, each ``(text, letter height)``: type size matters."""
+    lines, top = [], 20.0
+    for text, height in rows:
+        width = 0.55 * height * len(text)
+        left = 300 - width / 2
+        box = ((left, top), (left + width, top), (left + width, top + height), (left, top + height))
+        lines.append(OcrLine(text=text, confidence=0.97, box=box))
+        top += height * 1.5
+    output = OcrOutput(lines=tuple(lines), engine="test", engine_version="0", seconds=0.1)
+    return extract(output, job_type="receipt", default_currency="MYR")
+
+
+def test_name_over_two_rows_of_large_type_is_one_name() -> None:
+    result = _sized(
+        ("KEDAI MAKAN SRI", 40),
+        ("MAWAR BISTRO", 38),
+        ("88, JALAN CEMPAKA 3,", 26),
+        ("47301 PETALING JAYA", 26),
+        ("TEL: 03-7781 2290", 26),
+        ("DATE: 02/05/2019", 26),
+        ("TOTAL 12.00", 26),
+    )
+    assert result.value("merchant") == "KEDAI MAKAN SRI MAWAR BISTRO"
+    assert result.value("merchant_address") == "88, JALAN CEMPAKA 3, 47301 PETALING JAYA"
+
+
+def test_a_row_in_the_body_type_under_the_name_is_not_part_of_it() -> None:
+    result = _sized(
+        ("ORCHID FLORIST", 40),
+        ("Fresh flowers daily", 26),
+        ("12, JALAN MELATI 2,", 26),
+        ("81200 JOHOR BAHRU", 26),
+        ("DATE: 02/05/2019", 26),
+        ("TOTAL 30.00", 26),
+    )
+    assert result.value("merchant") == "ORCHID FLORIST"
+
+
+def test_address_ends_at_its_country_and_skips_a_store_number_above_it() -> None:
+    result = _receipt(
+        [("LOTUS BOOK CENTRE SDN BHD", 10)],
+        [("(123456-A)", 10)],
+        [("550213", 10)],  # a store number printed alone
+        [("No 8, Jalan 5/12B, Desa Melur", 10)],
+        [("56000 Kuala Lumpur, Malaysia", 10)],
+        [("MIDVALLEY OUTLET", 10)],  # the branch, not the address
+        [("Tel: 03-9201 1234", 10)],
+        [("01/03/18 19:14", 10)],
+    )
+    assert result.value("merchant") == "LOTUS BOOK CENTRE SDN BHD"
+    assert (
+        result.value("merchant_address")
+        == "No 8, Jalan 5/12B, Desa Melur 56000 Kuala Lumpur, Malaysia"
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "address"),
+    [
+        # A comma read as a full stop after a house number, a unit or a road number.
+        (["NO.7 & 9. JALAN MAJU 2/4. SEKSYEN 3.", "43300 SERI KEMBANGAN"],
+         "NO.7 & 9, JALAN MAJU 2/4, SEKSYEN 3, 43300 SERI KEMBANGAN"),
+        (["LOT 12-B. JALAN IMPIAN 6,", "43000 KAJANG"], "LOT 12-B, JALAN IMPIAN 6, 43000 KAJANG"),
+        # A speck next to a comma; a postcode run into its town.
+        (["NO 3 JALAN RIA 4., TAMAN RIA", "57000KL"], "NO 3 JALAN RIA 4, TAMAN RIA 57000 KL"),
+        # A colon after a place name is a speck; after a short label it is printed.
+        (["NO: 5, JALAN BESAR, 45600 BATANG KALI:", "SELANGOR"],
+         "NO: 5, JALAN BESAR, 45600 BATANG KALI SELANGOR"),
+        # Road words misread or run into the road code.
+        (["10T 2211 JALANSS 21/7,", "47400 DAMANSARA"], "LOT 2211 JALAN SS 21/7, 47400 DAMANSARA"),
+        (["1.OT 5, Jaian Bunga 2,", "81200 Johor"], "LOT 5, Jalan Bunga 2, 81200 Johor"),
+    ],
+)  # fmt: skip
+def test_address_punctuation_and_road_words_as_printed(rows: list[str], address: str) -> None:
+    result = _receipt(
+        [("SEMPURNA TRADING SDN BHD", 10)],
+        *([(row, 10)] for row in rows),
+        [("TEL: 03-8941 7788", 10)],
+        [("Date: 12/01/2019", 10)],
+    )
+    assert result.value("merchant_address") == address
+
+
+def test_name_specks_are_left_out() -> None:
+    result = _receipt(
+        [("GOLDEN_LEAF (M). SDN BHD", 10)],
+        [("1, JALAN API 2, 40000 SHAH ALAM", 10)],
+        [("Date: 12/01/2019", 10)],
+    )
+    assert result.value("merchant") == "GOLDEN LEAF (M) SDN BHD"

@@ -9,7 +9,7 @@ import pytest
 from ocr_desk.server.extract import extract
 from ocr_desk.server.ocr import OcrEngine, get_engine, load_pages
 
-from .render import diner_receipt, invoice_document, render
+from .render import diner_receipt, invoice_document, kedai_receipt, render
 
 
 @pytest.fixture(scope="module")
@@ -54,3 +54,14 @@ def test_invoice_photo_with_exif_rotation(engine: OcrEngine, tmp_path: object) -
     assert result.value("total") == Decimal("1234.50")
     assert result.value("tax") == Decimal("205.75")
     assert result.value("currency") == "GBP"
+
+
+def test_name_over_two_large_rows_and_address_up_to_its_country(engine: OcrEngine) -> None:
+    image = render(kedai_receipt(), size=22, noise=0.01)
+    result = extract(engine.recognize([image]), job_type="receipt", default_currency="MYR")
+    assert result.value("merchant") == "PUSTAKA MUTIARA"
+    assert result.value("merchant_address") == (
+        "No 8, Jalan Melur 5/12B, 56000 Kuala Lumpur, Malaysia"
+    )
+    assert result.value("date") == "2019-08-07"
+    assert result.value("total") == Decimal("8.70")

@@ -203,3 +203,25 @@ def test_recapture_after_delete_after_ocr_restores_the_files(capture: CaptureSer
     assert again.asset.files_deleted_at is None
     path, _mime = capture.library.upload_file(first.asset.id)
     assert imaging.load(path).format == "JPEG"
+
+
+def test_plain_upright_jpeg_is_stored_once_and_uploaded_as_is(
+    capture: CaptureService, media_root: Path
+) -> None:
+    data = imaging.encode(imaging.upright(640, 480), "JPEG", quality=85)  # no metadata at all
+    result = capture.capture(data, name="scan.jpg")
+    asset, job = result.asset, result.job
+    assert asset is not None
+    assert job is not None
+    library = capture.library
+    path, mime = library.upload_file(asset.id)
+    assert (path.read_bytes(), mime) == (data, "image/jpeg")  # no second lossy encode
+    assert path == library.path(asset.id, VersionKind.ORIGINAL)
+    assert len(disk_files(media_root)) == 3  # original = processed, display, thumbnail
+
+    capture.jobs.start(job.id)
+    capture.jobs.complete(job.id)
+    library.delete_after_ocr(asset.id)
+    assert not path.exists()
+    assert library.thumbnail_path(asset.id).exists()
+    assert set(disk_files(media_root)) == referenced(capture.store)

@@ -28,6 +28,10 @@ from ocr_desk.server.extract.values import find_amounts, find_dates, find_times
 __all__ = ["Found", "find_address", "find_merchant"]
 
 SEARCH_ROWS = 10
+LARGE_TYPE = 1.1
+"""A name row this many times the page's median row height is printed in large type..."""
+SAME_TYPE = 0.9
+"""...and a row under it at least this fraction of its height continues the name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +53,9 @@ def clean(text: str) -> str:
 
 def clean_name(text: str) -> str:
     """A business name without bullets, stray marks and a dangling separator."""
-    text = clean(text)
+    text = clean(text.replace("_", " "))  # an underscore is never printed in a name
     text = re.sub(r"(?<=\w) &(?=[A-Za-z]{2})", " & ", text)  # "STATIONERY &BOOKS"
+    text = re.sub(r"(?<=\))\.(?=\s)", "", text)  # "(M). SDN BHD": a speck after a bracket
     text = re.sub(r"^[^\w(]+", "", text)  # bullets and stars before a name
     # Legal suffixes as printed, whatever the OCR made of them ("SON BHD", "BHHD").
     text = re.sub(r"(?i)\bS[O0]N(?=\.?\s?BH+D\b)", "SDN", text)
@@ -182,7 +187,13 @@ def find_merchant(rows: list[Row]) -> Found | None:
             has_suffix = COMPANY_SUFFIX.search(following) is not None
             if has_suffix and len(following.split()) > 4:
                 break
-            if has_suffix or _dangling(name):
+            # "RESTAURANT JIAWEI" / "JIAWEI HOUSE": the next row in the same large type.
+            same_type = (
+                index == last + 1
+                and rows[first].height >= LARGE_TYPE * median_height
+                and rows[index].height >= SAME_TYPE * rows[last].height
+            )
+            if has_suffix or _dangling(name) or same_type:
                 last = index
                 name = " ".join([name, *ahead])
                 ahead = []
@@ -193,10 +204,40 @@ def find_merchant(rows: list[Row]) -> Found | None:
     return Found(value=clean_name(name), confidence=confidence, first_row=first, last_row=last)
 
 
-def _address_commas(text: str) -> str:
-    """A full stop after a whole word inside an address is, on thermal paper read by OCR,
-    nearly always the comma that separates its parts ("TAMAN SENTOSA. JALAN KAPAR")."""
-    return re.sub(r"(?<=[A-Za-z]{4})\. (?=[A-Za-z0-9])", ", ", text)
+def _address_tidy(text: str) -> str:
+    """An address as printed, undoing what OCR does to small thermal print.
+
+    - a full stop after a whole word or a number, between address parts, is nearly
+      always the comma that separates them ("TAMAN SENTOSA. JALAN KAPAR",
+      "NO.32 & 33. JALAN SR 1/9. SEKSYEN 9"); a full stop read next to a comma, or a
+      colon after a place name (labels are short: "NO: 28"), is a speck;
+    - a postcode run into its town ("57000KL") and a road word run into the road's
+      code ("JALANSS23/11") get their space back;
+    - the road words themselves, when a letter was misread: ``10T``/``1.OT`` for LOT
+      (first word only: "LOT 1851-A"), ``JAIAN`` for JALAN.
+    """
+    text = re.sub(r"(?<=[A-Za-z]{4})\. (?=[A-Za-z0-9])", ", ", text)
+    text = re.sub(r"(?:(?<=\d)|(?<=\d[A-Za-z])|(?<=\d-[A-Za-z]))\. (?=[A-Za-z0-9])", ", ", text)
+    text = re.sub(r"\s*(?:\.\s*,|,\s*\.)(?!\d)", ",", text)
+    text = re.sub(r"(?<=[A-Za-z]{4}):(?=\s+[A-Za-z])", "", text)  # "BERJUNTAI: SELANGOR"
+    text = re.sub(r"\b(\d{5})(?=[A-Za-z]{2,}\b)", r"\1 ", text)
+    text = re.sub(r"(?i)\b(jalan|jln)(?=[a-z]{1,4}\s?\d)", r"\1 ", text)
+    text = re.sub(r"^(?:[1Il]\.?[0O]|L0)T(?=\s+\w*\d)", "LOT", text)
+    return re.sub(
+        r"(?i)\bJ[A4][Il1][A4]N\b",
+        lambda m: "JALAN" if m.group(0).isupper() else "Jalan",
+        text,
+    )
+
+
+COUNTRY_END = re.compile(
+    r"\b(?:malaysia|singapore|indonesia|thailand|philippines|vietnam|brunei|india|china|"
+    r"hong\s*kong|taiwan|japan|korea|australia|new\s*zealand|usa|u\.s\.a\.?|united\s*states|"
+    r"canada|uk|united\s*kingdom|ireland|germany|deutschland|france|spain|espa[nñ]a|italy|"
+    r"italia|netherlands|belgium|switzerland|austria|portugal)\W*$",
+    re.IGNORECASE,
+)
+"""A row ending with a country name ends a postal address."""
 
 
 def find_address(rows: list[Row], merchant: Found | None) -> Found | None:
@@ -211,10 +252,10 @@ def find_address(rows: list[Row], merchant: Found | None) -> Found | None:
         reg_free = _strip_registration(text)
         if not reg_free or _letters(reg_free) + sum(ch.isdigit() for ch in reg_free) < 2:
             continue  # a registration number alone
-        if _letters(reg_free) == 0 and sum(ch.isdigit() for ch in reg_free) >= 8:
+        if _letters(reg_free) == 0 and (not parts or sum(ch.isdigit() for ch in reg_free) >= 8):
             if parts:
                 break  # a tax or company number printed alone ends the address
-            continue
+            continue  # a store or registration number above the address
         label = _LABEL.match(reg_free)
         if label is not None and not ADDRESS_HINT.search(
             re.sub(r"(?i)\bno\b\.?", " ", label.group(0))
@@ -250,11 +291,13 @@ def find_address(rows: list[Row], merchant: Found | None) -> Found | None:
             continue
         parts.append(reg_free)
         used.append(index)
+        if COUNTRY_END.search(reg_free):
+            break  # "56000 Kuala Lumpur, Malaysia": a branch name may follow, not address
     if not parts:
         return None
     confidence = 0.8 * sum(rows[i].confidence for i in used) / len(used)
     return Found(
-        value=_address_commas(clean(" ".join(parts))),
+        value=_address_tidy(clean(" ".join(parts))),
         confidence=confidence,
         first_row=used[0],
         last_row=used[-1],

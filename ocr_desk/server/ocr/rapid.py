@@ -44,14 +44,30 @@ class RapidOcrEngine:
     name = "rapidocr"
 
     def __init__(
-        self, *, threads: int = 0, text_score: float = 0.5, upscale_below: int = 0
+        self,
+        *,
+        threads: int = 0,
+        text_score: float = 0.5,
+        upscale_below: int = 0,
+        box_thresh: float = 0.5,
+        unclip_ratio: float = 1.6,
+        limit_side_len: int = 736,
+        use_cls: bool = True,
     ) -> None:
         """``upscale_below``: pages whose longer side is shorter are enlarged 2x first
-        (small scans read better); 0 turns it off."""
+        (small scans read better); 0 turns it off. ``box_thresh`` (detector score a text
+        box needs), ``unclip_ratio`` (how far a detected box is grown around its text) and
+        ``limit_side_len`` (the detector's input: shorter side scaled to at least this)
+        are RapidOCR's detector settings, with its defaults; ``use_cls`` runs the
+        line-direction classifier (upside-down lines within an upright page)."""
         self._upscale_below = upscale_below
         self._params: dict[str, Any] = {
             "Global.log_level": "warning",
             "Global.text_score": text_score,
+            "Det.box_thresh": box_thresh,
+            "Det.unclip_ratio": unclip_ratio,
+            "Det.limit_side_len": limit_side_len,
+            "Global.use_cls": use_cls,
         }
         if threads > 0:
             self._params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
