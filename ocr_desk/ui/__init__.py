@@ -19,6 +19,8 @@ __all__ = ["build_window", "run_gui", "settle_memory"]
 def settle_memory() -> None:
     """Collect once and freeze what survived (the start-up's modules, widgets, caches).
 
+    ``run_gui`` calls it once the first page is on screen, not before the first paint.
+
     Later collections then skip those objects, so a full collection on the UI thread
     stays short while a batch is imported and synced.
     """
@@ -64,9 +66,9 @@ def run_gui(data_dir: Path | str | None = None) -> int:
     app.setQuitOnLastWindowClosed(True)
     with AppContext.open(data_dir) as ctx:
         window = build_window(ctx)
+        window.sig_first_page_shown.connect(settle_memory)
         window.show()
         window.start()
-        settle_memory()
         try:
             return int(app.exec())
         finally:

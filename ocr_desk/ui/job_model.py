@@ -127,6 +127,8 @@ class JobTableModel(QAbstractTableModel):
         self._total = 0
         self._generation = 0
         self._fetching = False
+        self.loaded = False
+        """True once a first page (maybe empty) has arrived."""
         if thumbnails is not None:
             thumbnails.sig_ready.connect(self._on_thumbnail)
 
@@ -232,6 +234,7 @@ class JobTableModel(QAbstractTableModel):
             self._rows = list(rows)
             self._total = max(total, len(rows))
             self._reindex()
+            self.loaded = True
             self.endResetModel()
             self.sig_total.emit(self._total)
             self.sig_loaded.emit(len(self._rows))
