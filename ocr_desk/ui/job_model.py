@@ -200,6 +200,11 @@ class JobTableModel(QAbstractTableModel):
     def total(self) -> int:
         return self._total
 
+    @property
+    def requested(self) -> bool:
+        """True once a first page has been asked for (it may still be on its way)."""
+        return self._generation > 0
+
     def set_query(self, **changes: Any) -> None:
         """Change the sort, status filter or search and load the first page again."""
         fields = {

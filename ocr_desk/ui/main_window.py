@@ -82,6 +82,8 @@ class MainWindow(QMainWindow):
         self.model = JobTableModel(
             runner=runner, company_id=ctx.company_id, thumbnails=self.thumbnails, parent=self
         )
+        # The first page is read on the database thread while the widgets are built.
+        self.model.reload()
         self.capture = CaptureArea(ctx=ctx, runner=runner, parent=self)
         self.status_panel = StatusPanel(self)
         self.detail = DetailPane(runner=runner, company_id=ctx.company_id, media_root=root)
@@ -325,7 +327,8 @@ class MainWindow(QMainWindow):
         the first paint of the loaded list (:attr:`sig_first_page_shown`), so they do
         not compete with it for the CPU.
         """
-        self.model.reload()
+        if not self.model.requested:
+            self.model.reload()
         self.refresh_status()
         if self.sync is not None:
             if not self.ctx.settings.server_url:
