@@ -117,3 +117,33 @@ def test_first_page_is_painted_before_heavy_modules_load_and_sync_starts(
     assert seen["paint"]["heavy"] == [], "loaded before the first page was painted"
     assert seen["paint"]["sync_running"] is False
     assert seen["shown"]["sync_running"] is True
+
+
+def test_pause_pressed_before_the_sync_thread_starts_is_kept(
+    tmp_path: Path, qtbot, monkeypatch
+) -> None:
+    from ocr_desk.sync.events import ConnectionState
+    from ocr_desk.ui import build_window
+
+    monkeypatch.setenv("OCR_DESK_TOKEN", "ocd_not_a_real_token")
+    with AppContext.open(tmp_path / "data") as ctx:
+        ctx.settings = ctx.settings.with_changes(server_url=f"http://127.0.0.1:{free_port()}")
+        window = build_window(ctx, sync=True)
+        qtbot.addWidget(window)
+        try:
+            window.show()
+            window.start()
+            window.pause_action.trigger()  # the first page is not on screen yet
+            assert window.sync is not None
+            assert not window.sync.thread.isRunning()
+            qtbot.waitUntil(
+                lambda: (
+                    window.status_panel.state is not None
+                    and window.status_panel.state.state is ConnectionState.PAUSED
+                ),
+                timeout=20000,
+            )
+            assert ctx.settings.sync_paused
+        finally:
+            window.close()
+            window.runner.shutdown()
