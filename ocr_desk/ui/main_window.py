@@ -39,7 +39,6 @@ from . import actions, backend
 from .capture_area import CaptureArea
 from .detail_pane import DetailPane
 from .job_model import Column, JobTableModel
-from .settings_dialog import SettingsDialog
 from .status_panel import StatusPanel
 from .sync_worker import SyncController
 from .tasks import TaskRunner
@@ -47,6 +46,8 @@ from .thumbnails import ThumbnailCache
 
 if TYPE_CHECKING:  # the sync package loads on the sync thread, not before the window shows
     from ocr_desk.sync.events import JobsChanged, QueueChanged, StateChanged
+
+    from .settings_dialog import SettingsDialog  # loaded when first opened
 
 __all__ = ["FIRST_PAINT_WAIT_MS", "MainWindow"]
 
@@ -456,6 +457,8 @@ class MainWindow(QMainWindow):
     # -- settings ---------------------------------------------------------------------
 
     def open_settings(self) -> SettingsDialog:
+        from .settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(
             settings=self.ctx.settings, runner=self.runner, save=self.save_settings, parent=self
         )
