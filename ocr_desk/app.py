@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ocr_desk.core import AuthError, Clock, SystemClock
-from ocr_desk.media import MEDIA_DIRNAME, MediaLibrary
-from ocr_desk.services import CaptureService, JobService
+from ocr_desk.media import MEDIA_DIRNAME
+from ocr_desk.services import JobService
 from ocr_desk.settings import Settings, default_data_dir
 from ocr_desk.store import DB_FILENAME, Store, open_store
 
-if TYPE_CHECKING:  # loaded when an engine is built: the GUI shows its window first
+if TYPE_CHECKING:  # loaded when first used: the GUI shows its window first
+    from ocr_desk.media import MediaLibrary
+    from ocr_desk.services import CaptureService
     from ocr_desk.sync import CredentialStore, EngineOptions, SyncEngine, SyncEvent
 
 __all__ = ["AppContext"]
@@ -56,6 +58,8 @@ class AppContext:
 
     def media_library(self, store: Store | None = None) -> MediaLibrary:
         """The media library on this context's connection, or on ``store`` (another thread's)."""
+        from ocr_desk.media import MediaLibrary  # Pillow: a worker thread's first use loads it
+
         return MediaLibrary(
             store or self.store,
             company_id=self.company_id,
@@ -66,6 +70,8 @@ class AppContext:
 
     def capture_service(self, store: Store | None = None) -> CaptureService:
         """Capture (single files and batches) writing through ``store`` (default: this one)."""
+        from ocr_desk.services import CaptureService
+
         store = store or self.store
         return CaptureService(
             library=self.media_library(store), jobs=self.job_service(store), clock=self.clock

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ocr_desk.core import JobType
-from ocr_desk.media import StorageUsage
 from ocr_desk.services import BatchResult, CaptureProgress, CaptureStatus
 
 from ._base import add_json_flag, open_context, print_json
+
+if TYPE_CHECKING:  # Pillow loads with it: `ocr-desk` with no command opens the window first
+    from ocr_desk.media import StorageUsage
 
 __all__ = ["ProgressBar", "format_bytes", "register", "storage_lines"]
 

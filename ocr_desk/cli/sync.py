@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ocr_desk.app import AppContext
 from ocr_desk.core import (
@@ -20,17 +20,12 @@ from ocr_desk.core import (
     OcrDeskError,
 )
 from ocr_desk.store import MediaRepository
-from ocr_desk.sync import (
-    ApiClient,
-    ConnectionState,
-    CredentialStore,
-    EngineOptions,
-    StateChanged,
-    SyncEngine,
-    SyncEvent,
-)
+from ocr_desk.sync.events import ConnectionState, StateChanged, SyncEvent
 
 from ._base import open_context
+
+if TYPE_CHECKING:  # httpx, keyring, cryptography: loaded by the commands that use them
+    from ocr_desk.sync import EngineOptions, SyncEngine
 
 __all__ = ["export_rows", "open_engine", "register"]
 
@@ -88,6 +83,8 @@ def register(sub: Any) -> None:
 
 
 def cmd_login(args: argparse.Namespace, out: TextIO) -> int:
+    from ocr_desk.sync import ApiClient, CredentialStore
+
     with open_context(args) as ctx:
         server = args.server.rstrip("/")
         creds = CredentialStore()
@@ -115,6 +112,8 @@ def cmd_logout(args: argparse.Namespace, out: TextIO) -> int:
         if not server:
             out.write("not signed in\n")
             return 0
+        from ocr_desk.sync import CredentialStore
+
         removed = CredentialStore().forget(server)
         out.write(f"signed out of {server}\n" if removed else f"no saved sign-in for {server}\n")
         return 0
@@ -134,6 +133,8 @@ def open_engine(
 
 
 def cmd_sync(args: argparse.Namespace, out: TextIO) -> int:
+    from ocr_desk.sync import EngineOptions
+
     with open_context(args) as ctx:
 
         def log(event: SyncEvent) -> None:

@@ -40,29 +40,69 @@ for processed and display).
 
 from __future__ import annotations
 
-from .decode import MAX_OCR_LONG_SIDE, MIN_OCR_LONG_SIDE, plan_reduction
-from .filestore import FileStore, relpath_for
-from .library import (
-    MEDIA_DIRNAME,
-    CleanupReport,
-    MediaFileMissingError,
-    MediaLibrary,
-    NotYetProcessedError,
-    StorageUsage,
-)
-from .pipeline import (
-    DISPLAY_LONG_SIDE,
-    JPEG_QUALITY,
-    THUMBNAIL_SIZE,
-    CaptureLimits,
-    Prepared,
-    Rendition,
-    Source,
-    VersionKind,
-    check_source,
-    read_source,
-    render,
-)
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .decode import MAX_OCR_LONG_SIDE, MIN_OCR_LONG_SIDE, plan_reduction
+    from .filestore import MEDIA_DIRNAME, FileStore, relpath_for
+    from .library import (
+        CleanupReport,
+        MediaFileMissingError,
+        MediaLibrary,
+        NotYetProcessedError,
+        StorageUsage,
+    )
+    from .pipeline import (
+        DISPLAY_LONG_SIDE,
+        JPEG_QUALITY,
+        THUMBNAIL_SIZE,
+        CaptureLimits,
+        Prepared,
+        Rendition,
+        Source,
+        VersionKind,
+        check_source,
+        read_source,
+        render,
+    )
+else:  # names load on first use (see ocr_desk._lazy)
+    from ocr_desk._lazy import lazy_exports
+
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "decode": (
+                "MAX_OCR_LONG_SIDE",
+                "MIN_OCR_LONG_SIDE",
+                "plan_reduction",
+            ),
+            "filestore": (
+                "MEDIA_DIRNAME",
+                "FileStore",
+                "relpath_for",
+            ),
+            "library": (
+                "CleanupReport",
+                "MediaFileMissingError",
+                "MediaLibrary",
+                "NotYetProcessedError",
+                "StorageUsage",
+            ),
+            "pipeline": (
+                "DISPLAY_LONG_SIDE",
+                "JPEG_QUALITY",
+                "THUMBNAIL_SIZE",
+                "CaptureLimits",
+                "Prepared",
+                "Rendition",
+                "Source",
+                "VersionKind",
+                "check_source",
+                "read_source",
+                "render",
+            ),
+        },
+    )
 
 __all__ = [
     "DISPLAY_LONG_SIDE",

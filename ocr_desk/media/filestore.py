@@ -22,9 +22,11 @@ from pathlib import Path
 
 from ocr_desk.core import DataDirError
 
-__all__ = ["FileStore", "Trash", "relpath_for"]
+__all__ = ["MEDIA_DIRNAME", "FileStore", "Trash", "relpath_for"]
 
 _O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
+MEDIA_DIRNAME = "media"
+"""The folder of the data dir that holds the store (``AppContext.media_root``)."""
 TRASH_DIR = ".trash"
 TEMP_SUFFIX = ".tmp"
 STALE_TEMP_SECONDS = 3600.0

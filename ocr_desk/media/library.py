@@ -36,7 +36,6 @@ __all__ = [
     "StorageUsage",
 ]
 
-MEDIA_DIRNAME = "media"
 
 _PENDING_OPS = (
     OutboxOp.UPLOAD_MEDIA.value,

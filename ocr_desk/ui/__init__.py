@@ -7,6 +7,7 @@ main window with its task runner and sync thread out; nothing global.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,12 +21,14 @@ def settle_memory() -> None:
     """Collect once and freeze what survived (the start-up's modules, widgets, caches).
 
     Later collections then skip those objects, so a full collection on the UI thread
-    stays short while a batch is imported and synced.
+    stays short while a batch is imported and synced. ``run_gui`` calls it once the
+    first page is on screen, and keeps the collector off until then: the start-up
+    allocates much and frees little, and some thirty collections would only find
+    nothing to free before the first paint. This turns the collector back on.
     """
-    import gc
-
     gc.collect()
     gc.freeze()
+    gc.enable()
 
 
 def build_window(  # type: ignore[no-untyped-def]
@@ -62,12 +65,16 @@ def run_gui(data_dir: Path | str | None = None) -> int:
     app.setApplicationName("OCR Desk")
     app.setOrganizationName("OCR Desk")
     app.setQuitOnLastWindowClosed(True)
-    with AppContext.open(data_dir) as ctx:
-        window = build_window(ctx)
-        window.show()
-        window.start()
-        settle_memory()
-        try:
-            return int(app.exec())
-        finally:
-            window.runner.shutdown()
+    gc.disable()  # until the first page is on screen (settle_memory)
+    try:
+        with AppContext.open(data_dir) as ctx:
+            window = build_window(ctx)
+            window.sig_first_page_shown.connect(settle_memory)
+            window.show()
+            window.start()
+            try:
+                return int(app.exec())
+            finally:
+                window.runner.shutdown()
+    finally:
+        gc.enable()

@@ -270,6 +270,10 @@ class CaptureArea(QFrame):
 
     # -- watched folder ---------------------------------------------------------------
 
+    @property
+    def watched_folder(self) -> str | None:
+        return self._watched
+
     def set_watched_folder(self, folder: str | None) -> None:
         if self._watched:
             self._watcher.removePath(self._watched)

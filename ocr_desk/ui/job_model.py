@@ -127,6 +127,8 @@ class JobTableModel(QAbstractTableModel):
         self._total = 0
         self._generation = 0
         self._fetching = False
+        self.loaded = False
+        """True once a first page (maybe empty) has arrived."""
         if thumbnails is not None:
             thumbnails.sig_ready.connect(self._on_thumbnail)
 
@@ -198,6 +200,11 @@ class JobTableModel(QAbstractTableModel):
     def total(self) -> int:
         return self._total
 
+    @property
+    def requested(self) -> bool:
+        """True once a first page has been asked for (it may still be on its way)."""
+        return self._generation > 0
+
     def set_query(self, **changes: Any) -> None:
         """Change the sort, status filter or search and load the first page again."""
         fields = {
@@ -232,6 +239,7 @@ class JobTableModel(QAbstractTableModel):
             self._rows = list(rows)
             self._total = max(total, len(rows))
             self._reindex()
+            self.loaded = True
             self.endResetModel()
             self.sig_total.emit(self._total)
             self.sig_loaded.emit(len(self._rows))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelection, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -39,7 +39,6 @@ from . import actions, backend
 from .capture_area import CaptureArea
 from .detail_pane import DetailPane
 from .job_model import Column, JobTableModel
-from .settings_dialog import SettingsDialog
 from .status_panel import StatusPanel
 from .sync_worker import SyncController
 from .tasks import TaskRunner
@@ -48,13 +47,21 @@ from .thumbnails import ThumbnailCache
 if TYPE_CHECKING:  # the sync package loads on the sync thread, not before the window shows
     from ocr_desk.sync.events import JobsChanged, QueueChanged, StateChanged
 
-__all__ = ["MainWindow"]
+    from .settings_dialog import SettingsDialog  # loaded when first opened
+
+__all__ = ["FIRST_PAINT_WAIT_MS", "MainWindow"]
+
+FIRST_PAINT_WAIT_MS = 3000
+"""Start the background work this long after :meth:`MainWindow.start` at the latest
+(a window that never paints: minimized, on a screen that is off)."""
 
 
 class MainWindow(QMainWindow):
     sig_status_refreshed = Signal(object)  # backend.StatusSnapshot
     sig_action_done = Signal(str, object)  # action name, result
     sig_notified = Signal(str, str)  # title, message
+    sig_first_page_shown = Signal()
+    """The first page of the job list is on screen: what can wait starts now."""
 
     def __init__(
         self,
@@ -76,6 +83,8 @@ class MainWindow(QMainWindow):
         self.model = JobTableModel(
             runner=runner, company_id=ctx.company_id, thumbnails=self.thumbnails, parent=self
         )
+        # The first page is read on the database thread while the widgets are built.
+        self.model.reload()
         self.capture = CaptureArea(ctx=ctx, runner=runner, parent=self)
         self.status_panel = StatusPanel(self)
         self.detail = DetailPane(runner=runner, company_id=ctx.company_id, media_root=root)
@@ -164,11 +173,11 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self._build_actions()
-        self.tray: QSystemTrayIcon | None = None
-        if QSystemTrayIcon.isSystemTrayAvailable():
-            self.tray = QSystemTrayIcon(self.windowIcon(), self)
-            self.tray.setToolTip("OCR Desk")
-            self.tray.show()
+        self.tray: QSystemTrayIcon | None = None  # made after the first page shows
+        self._background_started = False
+        self._background_timer = QTimer(self)
+        self._background_timer.setSingleShot(True)
+        self._background_timer.timeout.connect(self._start_background)
 
         self.capture.sig_batch_done.connect(self._on_batch_done)
         self.capture.sig_progress.connect(self._on_capture_progress)
@@ -312,14 +321,19 @@ class MainWindow(QMainWindow):
         sync_menu.addAction(self.pause_action)
 
     def start(self) -> None:
-        """Load the first page and the counts; start the sync thread and the watched folder."""
-        self.model.reload()
+        """Load the first page and the counts now; the rest once that page is on screen.
+
+        The sync thread (and with it the local server's child process and the sync
+        stack's imports), the watched folder's first scan and the tray icon wait for
+        the first paint of the loaded list (:attr:`sig_first_page_shown`), so they do
+        not compete with it for the CPU.
+        """
+        if not self.model.requested:
+            self.model.reload()
         self.refresh_status()
-        self.capture.set_watched_folder(self.ctx.settings.watched_folder)
         if self.sync is not None:
             if not self.ctx.settings.server_url:
                 self.status_panel.set_quota(None, note="local server")
-            self.sync.start()
         else:
             from ocr_desk.sync.events import ConnectionState, StateChanged
 
@@ -330,6 +344,33 @@ class MainWindow(QMainWindow):
                     reason="sync is not running",
                 )
             )
+        self.table.viewport().installEventFilter(self)
+        self._background_timer.start(FIRST_PAINT_WAIT_MS)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if (
+            event.type() == QEvent.Type.Paint
+            and watched is self.table.viewport()
+            and self.model.loaded
+        ):
+            watched.removeEventFilter(self)
+            self._background_timer.start(0)  # once this paint is done
+        return super().eventFilter(watched, event)
+
+    def _start_background(self) -> None:
+        if self._background_started:
+            return
+        self._background_started = True
+        self.table.viewport().removeEventFilter(self)
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray = QSystemTrayIcon(self.windowIcon(), self)
+            self.tray.setToolTip("OCR Desk")
+            self.tray.show()
+        if self.capture.watched_folder is None:  # unless one was set in the meantime
+            self.capture.set_watched_folder(self.ctx.settings.watched_folder)
+        if self.sync is not None:
+            self.sync.start()
+        self.sig_first_page_shown.emit()
 
     def paste(self) -> None:
         if self.search.hasFocus():
@@ -416,6 +457,8 @@ class MainWindow(QMainWindow):
     # -- settings ---------------------------------------------------------------------
 
     def open_settings(self) -> SettingsDialog:
+        from .settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(
             settings=self.ctx.settings, runner=self.runner, save=self.save_settings, parent=self
         )
@@ -538,6 +581,8 @@ class MainWindow(QMainWindow):
         self.detail.show_job(ids[0] if ids else None)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self._background_started = True  # closed before it started: it never will
+        self._background_timer.stop()
         self.capture.cancel_batch()
         if self.sync is not None:
             for signal in (

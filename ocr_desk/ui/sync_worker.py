@@ -90,6 +90,11 @@ class SyncWorker(QObject):
                 )
             )
 
+    def set_paused_before_start(self, paused: bool) -> None:
+        """Before its thread starts (the window starts it after the first paint): whether
+        the engine starts paused."""
+        self._paused = paused
+
     @Slot()
     def sync_now(self) -> None:
         self._call("sync_now")
@@ -144,9 +149,13 @@ class SyncController(QObject):
         self._invoke("sync_now")
 
     def pause(self) -> None:
+        if not self._running:
+            self.worker.set_paused_before_start(True)
         self._invoke("pause")
 
     def resume(self) -> None:
+        if not self._running:
+            self.worker.set_paused_before_start(False)
         self._invoke("resume")
 
     def stop(self, *, wait_ms: int = 15000) -> None:

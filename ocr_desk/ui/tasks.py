@@ -106,14 +106,19 @@ class Task(QRunnable):
         fn: Callable[[Store, Callable[[Any], None]], Any],
         channel: TaskChannel,
         stores: _ThreadStores,
+        *,
+        background: bool = False,
     ) -> None:
         super().__init__()
         self.setAutoDelete(True)
         self._fn = fn
         self._channel = channel
         self._stores = stores
+        self._background = background
 
     def run(self) -> None:
+        if self._background:
+            lower_thread_priority()
         try:
             value = self._fn(self._stores.get(), self._channel.sig_progress.emit)
         except BaseException as exc:  # reported to the UI, which shows the message
@@ -135,7 +140,6 @@ class _ThreadStores:
     def get(self) -> Store:
         store: Store | None = getattr(self._local, "store", None)
         if store is None:
-            lower_thread_priority()
             store = self._ctx.open_thread_store()
             self._local.store = store
             with self._lock:
@@ -188,7 +192,11 @@ class TaskRunner:
             return channel
         self._channels.add(channel)
         pool = self._work_pool if heavy else self._db_pool
-        pool.start(Task(fn, channel, self._stores))
+        # Heavy work runs at a lower priority; the database thread's quick reads (the
+        # list's pages, what a click asks for) are what the UI waits on, so they keep
+        # the UI thread's priority: on a busy laptop a niced thread waits its turn
+        # behind every other process, and the first page with it.
+        pool.start(Task(fn, channel, self._stores, background=heavy))
         return channel
 
     @property
