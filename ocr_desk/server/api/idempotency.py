@@ -3,7 +3,8 @@
 The request is fingerprinted by what it means, not its bytes (an upload's file
 hash and fields, a JSON body's canonical form), so a client resending the same
 upload with a new multipart boundary still matches. Answers a retry could change
-(5xx, 429, 402) are not kept.
+(5xx, 429, 402) are not kept. The answer and the change it reports are committed in
+one transaction.
 """
 
 from __future__ import annotations
@@ -64,14 +65,16 @@ def run_idempotent(
                 "send a new key for a new request"
             )
         return _response(int(row["status_code"]), json.loads(row["body"]), replayed=True)
-    try:
-        status, body = action()
-    except OcrDeskError as exc:
-        code = http_status(exc)
-        if code >= 500 or code in NOT_KEPT:
-            raise
-        status, body = code, {"error": exc.to_dict()}
+    # The action's own transaction nests in this one (a savepoint): the answer and its
+    # record commit together, in one commit, and a failed action leaves nothing behind.
     with db.transaction() as tx:
+        try:
+            status, body = action()
+        except OcrDeskError as exc:
+            code = http_status(exc)
+            if code >= 500 or code in NOT_KEPT:
+                raise
+            status, body = code, {"error": exc.to_dict()}
         tx.execute(
             "INSERT INTO idempotency (company_id, key, method, path, fingerprint, status_code, "
             "body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
