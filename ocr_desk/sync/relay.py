@@ -5,7 +5,11 @@ in ``seq`` order (media before job before cancel); different groups go in parall
 through a small thread pool. Every request carries the row's id as its
 ``Idempotency-Key``, and a row is deleted only after the server's answer has been
 recorded (ack-then-delete, in one transaction with what the answer taught us), so
-a crash or a lost answer leads to a resend that the server recognizes.
+a crash or a lost answer leads to a resend that the server recognizes. A capture's
+``upload_media`` and ``create_job`` rows go as one pool task (the job right after its
+upload, each with its own key, both acknowledged in one commit), and the pool is
+refilled with other groups before this thread records answers, so the local fsyncs
+overlap the network.
 
 How answers are treated (DESIGN.md, The outbox):
 
@@ -134,64 +138,45 @@ class Relay:
         groups: dict[str, deque[OutboxEntry]] = {}
         for entry in self.outbox.pending():
             groups.setdefault(_group(entry), deque()).append(entry)
-        in_flight: dict[Future[Outcome], str] = {}
+        in_flight: dict[Future[list[Outcome]], str] = {}
         sent = 0
         changed: list[str] = []
         remote: list[AppliedUpdate] = []
         next_due: datetime | None = None
+        answered: set[str] = set()
         while True:
-            if self._conn.can_send:
-                for key, rows in groups.items():
-                    if len(in_flight) >= self.pool_size:
-                        break
-                    if key in in_flight.values() or not rows:
-                        continue
-                    head = rows[0]
-                    if (
-                        head.next_attempt_at is not None
-                        and head.next_attempt_at > self._clock.now()
-                    ):
-                        next_due = _earliest(next_due, head.next_attempt_at)
-                        continue
-                    try:
-                        task = self._prepare(head, changed)
-                    except _NoMediaStore as exc:
-                        log.warning("outbox row %s waits: %s", head.id, exc)
-                        rows.clear()
-                        continue
-                    except OcrDeskError as exc:  # the local file or row is unusable
-                        self._reject(head, exc, changed)
-                        task = None
-                    if task is None:  # settled locally (dropped or blocked)
-                        if self.outbox.get(head.id) is None:
-                            rows.popleft()
-                            continue
-                        rows.clear()  # blocked: the rest of the group waits too
-                        continue
-                    in_flight[self._pool.submit(task)] = key
+            next_due = self._fill(groups, in_flight, answered, changed, next_due)
             if not in_flight:
                 break
             done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
             outcomes = [(in_flight.pop(future), future.result()) for future in done]
-            sent += len(outcomes)
-            acked = [(k, o) for k, o in outcomes if o.error is None]
+            if all(o.error is None for _, results in outcomes for o in results):
+                # Keep the pool busy with other groups while this thread records the
+                # answers (a commit with an fsync of the local store). After an error,
+                # it is settled first: it may mean offline, signed out or a full quota.
+                answered = {key for key, _ in outcomes}
+                next_due = self._fill(groups, in_flight, answered, changed, next_due)
+                answered = set()
+            sent += sum(len(results) for _, results in outcomes)
+            acked = [(k, o) for k, results in outcomes for o in results if o.error is None]
             if acked:
                 with self._store.write():  # one commit for every answer that arrived
                     for key, outcome in acked:
                         self._acknowledge(outcome, changed, remote)
                         groups[key].popleft()
-            for key, outcome in outcomes:
-                if outcome.error is None:
-                    continue
-                if self._settle(outcome, changed, remote):
-                    groups[key].popleft()
-                else:
-                    fresh = self.outbox.get(outcome.entry.id)
-                    if fresh is not None and fresh.next_attempt_at is not None:
-                        groups[key][0] = fresh
-                        next_due = _earliest(next_due, fresh.next_attempt_at)
+            for key, results in outcomes:
+                for outcome in results:
+                    if outcome.error is None:
+                        continue
+                    if self._settle(outcome, changed, remote):
+                        groups[key].popleft()
                     else:
-                        groups[key].clear()
+                        fresh = self.outbox.get(outcome.entry.id)
+                        if fresh is not None and fresh.next_attempt_at is not None:
+                            groups[key][0] = fresh
+                            next_due = _earliest(next_due, fresh.next_attempt_at)
+                        else:
+                            groups[key].clear()
         if sent and self._conn.can_send:
             self._conn.synced()
         return RelayReport(
@@ -200,6 +185,96 @@ class Relay:
             completed=tuple(u for u in remote if u.completed_now),
             next_due=next_due,
         )
+
+    def _fill(
+        self,
+        groups: dict[str, deque[OutboxEntry]],
+        in_flight: dict[Future[list[Outcome]], str],
+        skip: set[str],
+        changed: list[str],
+        next_due: datetime | None,
+    ) -> datetime | None:
+        """Start the head row of idle groups until ``pool_size`` sends are in flight.
+
+        A group in flight, or in ``skip`` (its answer is not recorded yet), waits: its
+        next row may depend on that answer. Returns the earliest time a row waits for.
+        """
+        if not self._conn.can_send:
+            return next_due
+        busy = set(in_flight.values()) | skip
+        for key, rows in groups.items():
+            if len(in_flight) >= self.pool_size:
+                break
+            if key in busy:
+                continue
+            while rows:
+                head = rows[0]
+                if head.next_attempt_at is not None and head.next_attempt_at > self._clock.now():
+                    next_due = _earliest(next_due, head.next_attempt_at)
+                    break
+                try:
+                    task = self._prepare_group(rows, changed)
+                except _NoMediaStore as exc:
+                    log.warning("outbox row %s waits: %s", head.id, exc)
+                    rows.clear()
+                    break
+                except OcrDeskError as exc:  # the local file or row is unusable
+                    self._reject(head, exc, changed)
+                    task = None
+                if task is not None:
+                    in_flight[self._pool.submit(task)] = key
+                    break
+                # settled locally: dropped (go on with the next row) or blocked (wait)
+                if self.outbox.get(head.id) is None:
+                    rows.popleft()
+                    continue
+                rows.clear()  # blocked: the rest of the group waits too
+        return next_due
+
+    def _prepare_group(
+        self, rows: deque[OutboxEntry], changed: list[str]
+    ) -> Callable[[], list[Outcome]] | None:
+        """The pool task for the group's head row, or None when it is dropped or waits.
+
+        A capture's ``upload_media`` row and the ``create_job`` row after it go as one
+        task: the job is created as soon as the upload is answered, with the media id of
+        that answer, without waiting for this thread to record the upload first. Each
+        keeps its own Idempotency-Key, and both are acknowledged in one commit.
+        """
+        head = rows[0]
+        first = self._prepare(head, changed)
+        if first is None:
+            return None
+        then = self._chained_create(head, rows[1] if len(rows) > 1 else None)
+        if then is None:
+            return lambda: [first()]
+
+        def chain() -> list[Outcome]:
+            uploaded = first()
+            if uploaded.error is not None or uploaded.media is None:
+                return [uploaded]
+            return [uploaded, then(uploaded.media.id)]
+
+        return chain
+
+    def _chained_create(
+        self, upload: OutboxEntry, after: OutboxEntry | None
+    ) -> Callable[[str], Outcome] | None:
+        """The create of ``after`` when it is the job of ``upload``'s media, due now."""
+        if (
+            after is None
+            or OutboxOp(upload.op) is not OutboxOp.UPLOAD_MEDIA
+            or OutboxOp(after.op) is not OutboxOp.CREATE_JOB
+            or after.job_id is None
+            or after.job_id != upload.job_id
+            or (after.next_attempt_at is not None and after.next_attempt_at > self._clock.now())
+        ):
+            return None
+        job = self.jobs.find(after.job_id)
+        if job is None or job.media_asset_id != upload.media_asset_id:
+            return None
+        create = self._create_call(after, job, uploads_first=False)
+        return lambda media_id: _guarded(after, lambda: create(media_id))()
 
     # -- one row: prepare (here), send (pool thread), settle (here) --------------------
 
@@ -225,33 +300,8 @@ class Relay:
             return _guarded(entry, lambda: Outcome(entry=entry, media=upload()))
         if op is OutboxOp.CREATE_JOB:
             assert job is not None
-            asset = self.media.get(job.media_asset_id)
-            upload_first = None
-            if asset.remote_id is None:
-                upload_first = self._upload_args(asset.id, key=f"{entry.id}.media")
-            job_type = str(entry.payload.get("job_type", job.job_type.value))
-            metadata = entry.payload.get("metadata", job.metadata)
-            force = bool(entry.payload.get("force", False))
-
-            def create() -> Outcome:
-                media_id = asset.remote_id
-                media = None
-                if upload_first is not None:
-                    media = upload_first()
-                    media_id = media.id
-                assert media_id is not None
-                remote, replayed = client.create_job(
-                    media_id=media_id,
-                    job_type=job_type,
-                    metadata=metadata,
-                    idempotency_key=entry.id,
-                    force=force,
-                )
-                if replayed:  # the first answer is old news: ask for the job as it is now
-                    remote = client.get_job(remote.id)
-                return Outcome(entry=entry, media=media, job=remote)
-
-            return _guarded(entry, create)
+            create = self._create_call(entry, job, uploads_first=True)
+            return _guarded(entry, lambda: create(None))
         if op in (OutboxOp.CANCEL_JOB, OutboxOp.RETRY_JOB):
             assert job is not None
             if job.remote_id is None:
@@ -281,6 +331,41 @@ class Relay:
             return _guarded(entry, delete)
         self._drop(entry, f"unknown outbox operation {entry.op!r}")
         return None
+
+    def _create_call(
+        self, entry: OutboxEntry, job: Job, *, uploads_first: bool
+    ) -> Callable[[str | None], Outcome]:
+        """``create(media_id)``: the job's ``POST /v1/jobs``. Without a media id it uses the
+        asset's recorded remote id, uploading the file first when there is none yet."""
+        asset = self.media.get(job.media_asset_id)
+        upload_first = None
+        if uploads_first and asset.remote_id is None:
+            upload_first = self._upload_args(asset.id, key=f"{entry.id}.media")
+        job_type = str(entry.payload.get("job_type", job.job_type.value))
+        metadata = entry.payload.get("metadata", job.metadata)
+        force = bool(entry.payload.get("force", False))
+        client = self._client
+
+        def create(media_id: str | None) -> Outcome:
+            media = None
+            if media_id is None:
+                media_id = asset.remote_id
+                if upload_first is not None:
+                    media = upload_first()
+                    media_id = media.id
+            assert media_id is not None
+            remote, replayed = client.create_job(
+                media_id=media_id,
+                job_type=job_type,
+                metadata=metadata,
+                idempotency_key=entry.id,
+                force=force,
+            )
+            if replayed:  # the first answer is old news: ask for the job as it is now
+                remote = client.get_job(remote.id)
+            return Outcome(entry=entry, media=media, job=remote)
+
+        return create
 
     def _upload_args(self, asset_id: str, *, key: str) -> Callable[[], RemoteMedia]:
         asset = self.media.get(asset_id)
