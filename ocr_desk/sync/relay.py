@@ -270,10 +270,9 @@ class Relay:
             or (after.next_attempt_at is not None and after.next_attempt_at > self._clock.now())
         ):
             return None
-        job = self.jobs.find(after.job_id)
-        if job is None or job.media_asset_id != upload.media_asset_id:
+        if after.media_asset_id is None or after.media_asset_id != upload.media_asset_id:
             return None
-        create = self._create_call(after, job, uploads_first=False)
+        create = self._create_call(after, None, uploads_first=False)
         return lambda media_id: _guarded(after, lambda: create(media_id))()
 
     # -- one row: prepare (here), send (pool thread), settle (here) --------------------
@@ -333,23 +332,34 @@ class Relay:
         return None
 
     def _create_call(
-        self, entry: OutboxEntry, job: Job, *, uploads_first: bool
+        self, entry: OutboxEntry, job: Job | None, *, uploads_first: bool
     ) -> Callable[[str | None], Outcome]:
         """``create(media_id)``: the job's ``POST /v1/jobs``. Without a media id it uses the
-        asset's recorded remote id, uploading the file first when there is none yet."""
-        asset = self.media.get(job.media_asset_id)
+        asset's recorded remote id, uploading the file first when there is none yet
+        (``uploads_first``; then ``job`` must be given)."""
+        payload = entry.payload
+        if job is None and ("job_type" not in payload or "metadata" not in payload):
+            job = self.jobs.get(entry.job_id or "")
+        remote_media: str | None = None
         upload_first = None
-        if uploads_first and asset.remote_id is None:
-            upload_first = self._upload_args(asset.id, key=f"{entry.id}.media")
-        job_type = str(entry.payload.get("job_type", job.job_type.value))
-        metadata = entry.payload.get("metadata", job.metadata)
-        force = bool(entry.payload.get("force", False))
+        if uploads_first:
+            assert job is not None
+            asset = self.media.get(job.media_asset_id)
+            remote_media = asset.remote_id
+            if remote_media is None:
+                upload_first = self._upload_args(asset.id, key=f"{entry.id}.media")
+        if job is None:
+            job_type, metadata = str(payload["job_type"]), payload["metadata"]
+        else:
+            job_type = str(payload.get("job_type", job.job_type.value))
+            metadata = payload.get("metadata", job.metadata)
+        force = bool(payload.get("force", False))
         client = self._client
 
         def create(media_id: str | None) -> Outcome:
             media = None
             if media_id is None:
-                media_id = asset.remote_id
+                media_id = remote_media
                 if upload_first is not None:
                     media = upload_first()
                     media_id = media.id
@@ -515,8 +525,8 @@ class Relay:
                     if early is not None:
                         news.append(early)
                         news.sort(key=lambda r: _cursor_key(r.cursor))
-                    for news_item in news:
-                        update = self.updater.apply(news_item)
+                    for n, news_item in enumerate(news):
+                        update = self.updater.apply(news_item, local=job if n == 0 else None)
                         if update is not None:
                             updates.append(update)
             self.outbox.ack(entry.id)

@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from ocr_desk.core import Clock, OcrDeskError, format_ts
 
@@ -33,9 +33,15 @@ def fingerprint(method: str, path: str, content: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _response(status: int, body: Any, *, replayed: bool = False) -> JSONResponse:
+def _render(body: Any) -> str:
+    """The JSON text of an answer, as JSONResponse writes it; rendered once, then both
+    kept and sent."""
+    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def _response(status: int, text: str, *, replayed: bool = False) -> Response:
     headers = {"Idempotent-Replayed": "true"} if replayed else None
-    return JSONResponse(body, status_code=status, headers=headers)
+    return Response(text, status_code=status, headers=headers, media_type="application/json")
 
 
 def run_idempotent(
@@ -48,11 +54,11 @@ def run_idempotent(
     path: str,
     content: Any,
     action: Action,
-) -> JSONResponse:
+) -> Response:
     """Run ``action`` once per key; a resend gets the first answer, a different body a 422."""
     if not key:
         status, body = action()
-        return _response(status, body)
+        return JSONResponse(body, status_code=status)
     print_ = fingerprint(method, path, content)
     row = db.read().one(
         "SELECT fingerprint, status_code, body FROM idempotency WHERE company_id = ? AND key = ?",
@@ -64,7 +70,7 @@ def run_idempotent(
                 "this Idempotency-Key was used for a different request; "
                 "send a new key for a new request"
             )
-        return _response(int(row["status_code"]), json.loads(row["body"]), replayed=True)
+        return _response(int(row["status_code"]), str(row["body"]), replayed=True)
     # The action's own transaction nests in this one (a savepoint): the answer and its
     # record commit together, in one commit, and a failed action leaves nothing behind.
     with db.transaction() as tx:
@@ -75,6 +81,7 @@ def run_idempotent(
             if code >= 500 or code in NOT_KEPT:
                 raise
             status, body = code, {"error": exc.to_dict()}
+        text = _render(body)
         tx.execute(
             "INSERT INTO idempotency (company_id, key, method, path, fingerprint, status_code, "
             "body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
@@ -86,8 +93,8 @@ def run_idempotent(
                 path,
                 print_,
                 status,
-                json.dumps(body),
+                text,
                 format_ts(clock.now()),
             ),
         )
-    return _response(status, body)
+    return _response(status, text)
