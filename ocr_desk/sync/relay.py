@@ -60,6 +60,7 @@ from ocr_desk.store import (
 from .client import NETWORK_ERROR, ApiClient, RemoteJob, RemoteMedia
 from .connectivity import QUOTA_RECHECK, Connectivity
 from .events import ConnectionState
+from .sends import Outcome, create_call, guarded, upload_call
 from .updates import AppliedUpdate, JobUpdater
 
 __all__ = ["MediaSource", "Outcome", "Relay", "RelayReport"]
@@ -76,16 +77,6 @@ class MediaSource(Protocol):
 
 
 UploadPicker = Callable[[str], tuple[Path, str]]
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What sending one row gave: the server's objects, or the error."""
-
-    entry: OutboxEntry
-    media: RemoteMedia | None = None
-    job: RemoteJob | None = None
-    error: SyncError | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,7 +264,7 @@ class Relay:
         if after.media_asset_id is None or after.media_asset_id != upload.media_asset_id:
             return None
         create = self._create_call(after, None, uploads_first=False)
-        return lambda media_id: _guarded(after, lambda: create(media_id))()
+        return lambda media_id: guarded(after, lambda: create(media_id))()
 
     # -- one row: prepare (here), send (pool thread), settle (here) --------------------
 
@@ -296,11 +287,11 @@ class Relay:
         client = self._client
         if op is OutboxOp.UPLOAD_MEDIA:
             upload = self._upload_args(entry.media_asset_id or "", key=entry.id)
-            return _guarded(entry, lambda: Outcome(entry=entry, media=upload()))
+            return guarded(entry, lambda: Outcome(entry=entry, media=upload()))
         if op is OutboxOp.CREATE_JOB:
             assert job is not None
             create = self._create_call(entry, job, uploads_first=True)
-            return _guarded(entry, lambda: create(None))
+            return guarded(entry, lambda: create(None))
         if op in (OutboxOp.CANCEL_JOB, OutboxOp.RETRY_JOB):
             assert job is not None
             if job.remote_id is None:
@@ -308,7 +299,7 @@ class Relay:
                 return None
             remote_id = job.remote_id
             call = client.cancel_job if op is OutboxOp.CANCEL_JOB else client.retry_job
-            return _guarded(
+            return guarded(
                 entry, lambda: Outcome(entry=entry, job=call(remote_id, idempotency_key=entry.id))
             )
         if op is OutboxOp.DELETE_MEDIA:
@@ -327,7 +318,7 @@ class Relay:
                 client.delete_media(media_id, idempotency_key=entry.id)
                 return Outcome(entry=entry)
 
-            return _guarded(entry, delete)
+            return guarded(entry, delete)
         self._drop(entry, f"unknown outbox operation {entry.op!r}")
         return None
 
@@ -354,49 +345,22 @@ class Relay:
             job_type = str(payload.get("job_type", job.job_type.value))
             metadata = payload.get("metadata", job.metadata)
         force = bool(payload.get("force", False))
-        client = self._client
-
-        def create(media_id: str | None) -> Outcome:
-            media = None
-            if media_id is None:
-                media_id = remote_media
-                if upload_first is not None:
-                    media = upload_first()
-                    media_id = media.id
-            assert media_id is not None
-            remote, replayed = client.create_job(
-                media_id=media_id,
-                job_type=job_type,
-                metadata=metadata,
-                idempotency_key=entry.id,
-                force=force,
-            )
-            if replayed:  # the first answer is old news: ask for the job as it is now
-                remote = client.get_job(remote.id)
-            return Outcome(entry=entry, media=media, job=remote)
-
-        return create
+        return create_call(
+            self._client,
+            entry,
+            job_type=job_type,
+            metadata=metadata,
+            force=force,
+            remote_media=remote_media,
+            upload_first=upload_first,
+        )
 
     def _upload_args(self, asset_id: str, *, key: str) -> Callable[[], RemoteMedia]:
         asset = self.media.get(asset_id)
         if self._upload_file is None:
             raise _NoMediaStore("no media store configured: captured files cannot be read")
         path, mime = self._upload_file(asset_id)
-        client = self._client
-
-        def upload() -> RemoteMedia:
-            media, _ = client.upload_media(
-                path,
-                mime_type=mime,
-                sha256=None,  # the asset's hash is the original's; the server hashes what it gets
-                document_type=asset.document_type.value,
-                captured_at=format_ts(asset.captured_at),
-                original_name=asset.original_name,
-                idempotency_key=key,
-            )
-            return media
-
-        return upload
+        return upload_call(self._client, asset, path, mime, key=key)
 
     def _drop(self, entry: OutboxEntry, why: str) -> None:
         log.info("outbox row %s (%s) dropped: %s", entry.id, entry.op, why)
@@ -561,22 +525,6 @@ class Relay:
 
 class _NoMediaStore(Exception):
     """The relay was built without a way to read captured files: uploads wait."""
-
-
-def _guarded(entry: OutboxEntry, call: Callable[[], Outcome]) -> Callable[[], Outcome]:
-    def run() -> Outcome:
-        try:
-            return call()
-        except SyncError as exc:
-            return Outcome(entry=entry, error=exc)
-        except Exception as exc:  # a bug must not kill the pool thread silently
-            log.exception("sending outbox row %s failed", entry.id)
-            return Outcome(
-                entry=entry,
-                error=TransientSyncError(f"unexpected error: {exc!r}", code="CLIENT_ERROR"),
-            )
-
-    return run
 
 
 def _cursor_key(cursor: str | None) -> tuple[int, str]:
