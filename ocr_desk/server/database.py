@@ -39,6 +39,7 @@ class Tx:
         self._db = db
         self._conn = conn
         self.notices: set[str] = set()
+        self.depth = 0
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         cur = self._db.run(self._conn, sql, tuple(params))
@@ -110,10 +111,21 @@ class Database:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Tx]:
-        """A write transaction; commits on success, rolls back on any error."""
+        """A write transaction; commits on success, rolls back on any error.
+
+        Inside another transaction of the same thread it is a savepoint of it: an error
+        undoes the inner part only, and everything commits at once with the outer one
+        (so an API call and its idempotency record cost one commit, not two).
+        """
+        outer: Tx | None = getattr(self._local, "tx", None)
+        if outer is not None:
+            with self._savepoint(outer):
+                yield outer
+            return
         conn = self._conn()
         self._begin(conn)
         tx = Tx(self, conn)
+        self._local.tx = tx
         try:
             yield tx
             self._send_notices(tx)
@@ -122,8 +134,27 @@ class Database:
             with contextlib.suppress(Exception):
                 conn.execute("ROLLBACK")
             raise
+        finally:
+            self._local.tx = None
         for company in tx.notices:
             self._dispatch(company)
+
+    @contextlib.contextmanager
+    def _savepoint(self, tx: Tx) -> Iterator[None]:
+        tx.depth += 1
+        name = f"sp{tx.depth}"
+        tx._conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(Exception):
+                tx._conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                tx._conn.execute(f"RELEASE SAVEPOINT {name}")
+            raise
+        else:
+            tx._conn.execute(f"RELEASE SAVEPOINT {name}")
+        finally:
+            tx.depth -= 1
 
     def read(self) -> Tx:
         """Autocommit access for single reads."""

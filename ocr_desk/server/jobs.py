@@ -176,9 +176,10 @@ class JobService:
                 "RETURNING change_seq",
                 (company_id,),
             )
-            tx.execute(
+            row = tx.one(
                 "INSERT INTO jobs (id, company_id, media_id, job_type, status, metadata, "
-                "created_at, updated_at, cursor) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
+                "created_at, updated_at, cursor) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?) "
+                "RETURNING *",
                 (
                     job_id,
                     company_id,
@@ -196,7 +197,8 @@ class JobService:
                 (job_id, company_id, now),
             )
             tx.announce(company_id)
-            return self._load(tx, company_id, job_id), True
+            assert row is not None
+            return job_from_row(row), True
 
     def cancel(
         self, company_id: str, job_id: str, *, reason: str = "cancelled by the user"

@@ -120,8 +120,12 @@ class MediaService:
     def open_upload(self) -> UploadWriter:
         """A temporary file to stream an upload into (hashed and size-checked as it comes)."""
         tmp_dir = self.config.media_dir / "tmp"
-        tmp_dir.mkdir(parents=True, exist_ok=True)
-        return UploadWriter(tmp_dir / f"{uuid.uuid4().hex}.part", self.config.max_upload_bytes)
+        path = tmp_dir / f"{uuid.uuid4().hex}.part"
+        try:
+            return UploadWriter(path, self.config.max_upload_bytes)
+        except FileNotFoundError:  # first upload, or the folder was cleaned away
+            tmp_dir.mkdir(parents=True, exist_ok=True)
+            return UploadWriter(path, self.config.max_upload_bytes)
 
     def receive(self, source: BinaryIO | Iterable[bytes]) -> PendingUpload:
         """Copy an upload to a temporary file, hashing it; 413 above the size limit."""
@@ -191,8 +195,11 @@ class MediaService:
             )
         width, height, pages = _inspect(pending)
         final = self.config.media_dir / company / pending.sha256[:2] / pending.sha256
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(pending.path, final)
+        try:
+            os.replace(pending.path, final)
+        except FileNotFoundError:  # the first file of this company and prefix
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(pending.path, final)
         now = self.clock.now()
         values = (
             pending.mime_type,
@@ -209,33 +216,30 @@ class MediaService:
         )
         with self.db.transaction() as tx:
             if existing is not None:  # deleted earlier, uploaded again
-                tx.execute(
+                rows = tx.execute(
                     "UPDATE media SET mime_type = ?, size_bytes = ?, width = ?, height = ?, "
                     "page_count = ?, document_type = ?, captured_at = ?, created_at = ?, "
                     "uploaded_by = ?, original_name = ?, path = ?, deleted_at = NULL "
-                    "WHERE id = ?",
+                    "WHERE id = ? RETURNING *",
                     (*values, existing["id"]),
                 )
-                media_id = existing["id"]
             else:
                 media_id = str(uuid.uuid4())
-                inserted = tx.execute(
+                rows = tx.execute(
                     "INSERT INTO media (mime_type, size_bytes, width, height, page_count, "
                     "document_type, captured_at, created_at, uploaded_by, original_name, path, "
                     "id, company_id, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (company_id, sha256) DO NOTHING RETURNING id",
+                    "ON CONFLICT (company_id, sha256) DO NOTHING RETURNING *",
                     (*values, media_id, company, pending.sha256),
                 )
-                if not inserted:  # a concurrent upload of the same file won
+                if not rows:  # a concurrent upload of the same file won
                     row = tx.one(
                         "SELECT * FROM media WHERE company_id = ? AND sha256 = ?",
                         (company, pending.sha256),
                     )
                     assert row is not None
                     return media_from_row(row), False
-            row = tx.one("SELECT * FROM media WHERE id = ?", (media_id,))
-        assert row is not None
-        return media_from_row(row), True
+        return media_from_row(rows[0]), True
 
     def file_path(self, media: MediaRecord) -> Path:
         if media.path is None:

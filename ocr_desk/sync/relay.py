@@ -5,7 +5,11 @@ in ``seq`` order (media before job before cancel); different groups go in parall
 through a small thread pool. Every request carries the row's id as its
 ``Idempotency-Key``, and a row is deleted only after the server's answer has been
 recorded (ack-then-delete, in one transaction with what the answer taught us), so
-a crash or a lost answer leads to a resend that the server recognizes.
+a crash or a lost answer leads to a resend that the server recognizes. A capture's
+``upload_media`` and ``create_job`` rows go as one pool task (the job right after its
+upload, each with its own key, both acknowledged in one commit), and the pool is
+refilled with other groups before this thread records answers, so the local fsyncs
+overlap the network.
 
 How answers are treated (DESIGN.md, The outbox):
 
@@ -56,6 +60,7 @@ from ocr_desk.store import (
 from .client import NETWORK_ERROR, ApiClient, RemoteJob, RemoteMedia
 from .connectivity import QUOTA_RECHECK, Connectivity
 from .events import ConnectionState
+from .sends import Outcome, create_call, guarded, upload_call
 from .updates import AppliedUpdate, JobUpdater
 
 __all__ = ["MediaSource", "Outcome", "Relay", "RelayReport"]
@@ -72,16 +77,6 @@ class MediaSource(Protocol):
 
 
 UploadPicker = Callable[[str], tuple[Path, str]]
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What sending one row gave: the server's objects, or the error."""
-
-    entry: OutboxEntry
-    media: RemoteMedia | None = None
-    job: RemoteJob | None = None
-    error: SyncError | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,64 +129,45 @@ class Relay:
         groups: dict[str, deque[OutboxEntry]] = {}
         for entry in self.outbox.pending():
             groups.setdefault(_group(entry), deque()).append(entry)
-        in_flight: dict[Future[Outcome], str] = {}
+        in_flight: dict[Future[list[Outcome]], str] = {}
         sent = 0
         changed: list[str] = []
         remote: list[AppliedUpdate] = []
         next_due: datetime | None = None
+        answered: set[str] = set()
         while True:
-            if self._conn.can_send:
-                for key, rows in groups.items():
-                    if len(in_flight) >= self.pool_size:
-                        break
-                    if key in in_flight.values() or not rows:
-                        continue
-                    head = rows[0]
-                    if (
-                        head.next_attempt_at is not None
-                        and head.next_attempt_at > self._clock.now()
-                    ):
-                        next_due = _earliest(next_due, head.next_attempt_at)
-                        continue
-                    try:
-                        task = self._prepare(head, changed)
-                    except _NoMediaStore as exc:
-                        log.warning("outbox row %s waits: %s", head.id, exc)
-                        rows.clear()
-                        continue
-                    except OcrDeskError as exc:  # the local file or row is unusable
-                        self._reject(head, exc, changed)
-                        task = None
-                    if task is None:  # settled locally (dropped or blocked)
-                        if self.outbox.get(head.id) is None:
-                            rows.popleft()
-                            continue
-                        rows.clear()  # blocked: the rest of the group waits too
-                        continue
-                    in_flight[self._pool.submit(task)] = key
+            next_due = self._fill(groups, in_flight, answered, changed, next_due)
             if not in_flight:
                 break
             done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
             outcomes = [(in_flight.pop(future), future.result()) for future in done]
-            sent += len(outcomes)
-            acked = [(k, o) for k, o in outcomes if o.error is None]
+            if all(o.error is None for _, results in outcomes for o in results):
+                # Keep the pool busy with other groups while this thread records the
+                # answers (a commit with an fsync of the local store). After an error,
+                # it is settled first: it may mean offline, signed out or a full quota.
+                answered = {key for key, _ in outcomes}
+                next_due = self._fill(groups, in_flight, answered, changed, next_due)
+                answered = set()
+            sent += sum(len(results) for _, results in outcomes)
+            acked = [(k, o) for k, results in outcomes for o in results if o.error is None]
             if acked:
                 with self._store.write():  # one commit for every answer that arrived
                     for key, outcome in acked:
                         self._acknowledge(outcome, changed, remote)
                         groups[key].popleft()
-            for key, outcome in outcomes:
-                if outcome.error is None:
-                    continue
-                if self._settle(outcome, changed, remote):
-                    groups[key].popleft()
-                else:
-                    fresh = self.outbox.get(outcome.entry.id)
-                    if fresh is not None and fresh.next_attempt_at is not None:
-                        groups[key][0] = fresh
-                        next_due = _earliest(next_due, fresh.next_attempt_at)
+            for key, results in outcomes:
+                for outcome in results:
+                    if outcome.error is None:
+                        continue
+                    if self._settle(outcome, changed, remote):
+                        groups[key].popleft()
                     else:
-                        groups[key].clear()
+                        fresh = self.outbox.get(outcome.entry.id)
+                        if fresh is not None and fresh.next_attempt_at is not None:
+                            groups[key][0] = fresh
+                            next_due = _earliest(next_due, fresh.next_attempt_at)
+                        else:
+                            groups[key].clear()
         if sent and self._conn.can_send:
             self._conn.synced()
         return RelayReport(
@@ -200,6 +176,95 @@ class Relay:
             completed=tuple(u for u in remote if u.completed_now),
             next_due=next_due,
         )
+
+    def _fill(
+        self,
+        groups: dict[str, deque[OutboxEntry]],
+        in_flight: dict[Future[list[Outcome]], str],
+        skip: set[str],
+        changed: list[str],
+        next_due: datetime | None,
+    ) -> datetime | None:
+        """Start the head row of idle groups until ``pool_size`` sends are in flight.
+
+        A group in flight, or in ``skip`` (its answer is not recorded yet), waits: its
+        next row may depend on that answer. Returns the earliest time a row waits for.
+        """
+        if not self._conn.can_send:
+            return next_due
+        busy = set(in_flight.values()) | skip
+        for key, rows in groups.items():
+            if len(in_flight) >= self.pool_size:
+                break
+            if key in busy:
+                continue
+            while rows:
+                head = rows[0]
+                if head.next_attempt_at is not None and head.next_attempt_at > self._clock.now():
+                    next_due = _earliest(next_due, head.next_attempt_at)
+                    break
+                try:
+                    task = self._prepare_group(rows, changed)
+                except _NoMediaStore as exc:
+                    log.warning("outbox row %s waits: %s", head.id, exc)
+                    rows.clear()
+                    break
+                except OcrDeskError as exc:  # the local file or row is unusable
+                    self._reject(head, exc, changed)
+                    task = None
+                if task is not None:
+                    in_flight[self._pool.submit(task)] = key
+                    break
+                # settled locally: dropped (go on with the next row) or blocked (wait)
+                if self.outbox.get(head.id) is None:
+                    rows.popleft()
+                    continue
+                rows.clear()  # blocked: the rest of the group waits too
+        return next_due
+
+    def _prepare_group(
+        self, rows: deque[OutboxEntry], changed: list[str]
+    ) -> Callable[[], list[Outcome]] | None:
+        """The pool task for the group's head row, or None when it is dropped or waits.
+
+        A capture's ``upload_media`` row and the ``create_job`` row after it go as one
+        task: the job is created as soon as the upload is answered, with the media id of
+        that answer, without waiting for this thread to record the upload first. Each
+        keeps its own Idempotency-Key, and both are acknowledged in one commit.
+        """
+        head = rows[0]
+        first = self._prepare(head, changed)
+        if first is None:
+            return None
+        then = self._chained_create(head, rows[1] if len(rows) > 1 else None)
+        if then is None:
+            return lambda: [first()]
+
+        def chain() -> list[Outcome]:
+            uploaded = first()
+            if uploaded.error is not None or uploaded.media is None:
+                return [uploaded]
+            return [uploaded, then(uploaded.media.id)]
+
+        return chain
+
+    def _chained_create(
+        self, upload: OutboxEntry, after: OutboxEntry | None
+    ) -> Callable[[str], Outcome] | None:
+        """The create of ``after`` when it is the job of ``upload``'s media, due now."""
+        if (
+            after is None
+            or OutboxOp(upload.op) is not OutboxOp.UPLOAD_MEDIA
+            or OutboxOp(after.op) is not OutboxOp.CREATE_JOB
+            or after.job_id is None
+            or after.job_id != upload.job_id
+            or (after.next_attempt_at is not None and after.next_attempt_at > self._clock.now())
+        ):
+            return None
+        if after.media_asset_id is None or after.media_asset_id != upload.media_asset_id:
+            return None
+        create = self._create_call(after, None, uploads_first=False)
+        return lambda media_id: guarded(after, lambda: create(media_id))()
 
     # -- one row: prepare (here), send (pool thread), settle (here) --------------------
 
@@ -222,36 +287,11 @@ class Relay:
         client = self._client
         if op is OutboxOp.UPLOAD_MEDIA:
             upload = self._upload_args(entry.media_asset_id or "", key=entry.id)
-            return _guarded(entry, lambda: Outcome(entry=entry, media=upload()))
+            return guarded(entry, lambda: Outcome(entry=entry, media=upload()))
         if op is OutboxOp.CREATE_JOB:
             assert job is not None
-            asset = self.media.get(job.media_asset_id)
-            upload_first = None
-            if asset.remote_id is None:
-                upload_first = self._upload_args(asset.id, key=f"{entry.id}.media")
-            job_type = str(entry.payload.get("job_type", job.job_type.value))
-            metadata = entry.payload.get("metadata", job.metadata)
-            force = bool(entry.payload.get("force", False))
-
-            def create() -> Outcome:
-                media_id = asset.remote_id
-                media = None
-                if upload_first is not None:
-                    media = upload_first()
-                    media_id = media.id
-                assert media_id is not None
-                remote, replayed = client.create_job(
-                    media_id=media_id,
-                    job_type=job_type,
-                    metadata=metadata,
-                    idempotency_key=entry.id,
-                    force=force,
-                )
-                if replayed:  # the first answer is old news: ask for the job as it is now
-                    remote = client.get_job(remote.id)
-                return Outcome(entry=entry, media=media, job=remote)
-
-            return _guarded(entry, create)
+            create = self._create_call(entry, job, uploads_first=True)
+            return guarded(entry, lambda: create(None))
         if op in (OutboxOp.CANCEL_JOB, OutboxOp.RETRY_JOB):
             assert job is not None
             if job.remote_id is None:
@@ -259,7 +299,7 @@ class Relay:
                 return None
             remote_id = job.remote_id
             call = client.cancel_job if op is OutboxOp.CANCEL_JOB else client.retry_job
-            return _guarded(
+            return guarded(
                 entry, lambda: Outcome(entry=entry, job=call(remote_id, idempotency_key=entry.id))
             )
         if op is OutboxOp.DELETE_MEDIA:
@@ -278,30 +318,49 @@ class Relay:
                 client.delete_media(media_id, idempotency_key=entry.id)
                 return Outcome(entry=entry)
 
-            return _guarded(entry, delete)
+            return guarded(entry, delete)
         self._drop(entry, f"unknown outbox operation {entry.op!r}")
         return None
+
+    def _create_call(
+        self, entry: OutboxEntry, job: Job | None, *, uploads_first: bool
+    ) -> Callable[[str | None], Outcome]:
+        """``create(media_id)``: the job's ``POST /v1/jobs``. Without a media id it uses the
+        asset's recorded remote id, uploading the file first when there is none yet
+        (``uploads_first``; then ``job`` must be given)."""
+        payload = entry.payload
+        if job is None and ("job_type" not in payload or "metadata" not in payload):
+            job = self.jobs.get(entry.job_id or "")
+        remote_media: str | None = None
+        upload_first = None
+        if uploads_first:
+            assert job is not None
+            asset = self.media.get(job.media_asset_id)
+            remote_media = asset.remote_id
+            if remote_media is None:
+                upload_first = self._upload_args(asset.id, key=f"{entry.id}.media")
+        if job is None:
+            job_type, metadata = str(payload["job_type"]), payload["metadata"]
+        else:
+            job_type = str(payload.get("job_type", job.job_type.value))
+            metadata = payload.get("metadata", job.metadata)
+        force = bool(payload.get("force", False))
+        return create_call(
+            self._client,
+            entry,
+            job_type=job_type,
+            metadata=metadata,
+            force=force,
+            remote_media=remote_media,
+            upload_first=upload_first,
+        )
 
     def _upload_args(self, asset_id: str, *, key: str) -> Callable[[], RemoteMedia]:
         asset = self.media.get(asset_id)
         if self._upload_file is None:
             raise _NoMediaStore("no media store configured: captured files cannot be read")
         path, mime = self._upload_file(asset_id)
-        client = self._client
-
-        def upload() -> RemoteMedia:
-            media, _ = client.upload_media(
-                path,
-                mime_type=mime,
-                sha256=None,  # the asset's hash is the original's; the server hashes what it gets
-                document_type=asset.document_type.value,
-                captured_at=format_ts(asset.captured_at),
-                original_name=asset.original_name,
-                idempotency_key=key,
-            )
-            return media
-
-        return upload
+        return upload_call(self._client, asset, path, mime, key=key)
 
     def _drop(self, entry: OutboxEntry, why: str) -> None:
         log.info("outbox row %s (%s) dropped: %s", entry.id, entry.op, why)
@@ -430,8 +489,8 @@ class Relay:
                     if early is not None:
                         news.append(early)
                         news.sort(key=lambda r: _cursor_key(r.cursor))
-                    for news_item in news:
-                        update = self.updater.apply(news_item)
+                    for n, news_item in enumerate(news):
+                        update = self.updater.apply(news_item, local=job if n == 0 else None)
                         if update is not None:
                             updates.append(update)
             self.outbox.ack(entry.id)
@@ -466,22 +525,6 @@ class Relay:
 
 class _NoMediaStore(Exception):
     """The relay was built without a way to read captured files: uploads wait."""
-
-
-def _guarded(entry: OutboxEntry, call: Callable[[], Outcome]) -> Callable[[], Outcome]:
-    def run() -> Outcome:
-        try:
-            return call()
-        except SyncError as exc:
-            return Outcome(entry=entry, error=exc)
-        except Exception as exc:  # a bug must not kill the pool thread silently
-            log.exception("sending outbox row %s failed", entry.id)
-            return Outcome(
-                entry=entry,
-                error=TransientSyncError(f"unexpected error: {exc!r}", code="CLIENT_ERROR"),
-            )
-
-    return run
 
 
 def _cursor_key(cursor: str | None) -> tuple[int, str]:

@@ -26,6 +26,7 @@ from ..ocr import OcrEngine
 from ..worker import Worker
 from .events import Broadcaster
 from .routes import router
+from .uploads import RecentTokens
 
 __all__ = ["create_app"]
 
@@ -135,6 +136,7 @@ def create_app(ctx: ServerContext, *, engine: OcrEngine | None = None, workers: 
     )
     app.state.ctx = ctx
     app.state.broadcaster = Broadcaster(ctx.db)
+    app.state.recent_tokens = RecentTokens()
     app.include_router(router)
 
     @app.exception_handler(OcrDeskError)

@@ -3,7 +3,8 @@
 The request is fingerprinted by what it means, not its bytes (an upload's file
 hash and fields, a JSON body's canonical form), so a client resending the same
 upload with a new multipart boundary still matches. Answers a retry could change
-(5xx, 429, 402) are not kept.
+(5xx, 429, 402) are not kept. The answer and the change it reports are committed in
+one transaction.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from ocr_desk.core import Clock, OcrDeskError, format_ts
 
@@ -32,9 +33,15 @@ def fingerprint(method: str, path: str, content: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _response(status: int, body: Any, *, replayed: bool = False) -> JSONResponse:
+def _render(body: Any) -> str:
+    """The JSON text of an answer, as JSONResponse writes it; rendered once, then both
+    kept and sent."""
+    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def _response(status: int, text: str, *, replayed: bool = False) -> Response:
     headers = {"Idempotent-Replayed": "true"} if replayed else None
-    return JSONResponse(body, status_code=status, headers=headers)
+    return Response(text, status_code=status, headers=headers, media_type="application/json")
 
 
 def run_idempotent(
@@ -47,11 +54,11 @@ def run_idempotent(
     path: str,
     content: Any,
     action: Action,
-) -> JSONResponse:
+) -> Response:
     """Run ``action`` once per key; a resend gets the first answer, a different body a 422."""
     if not key:
         status, body = action()
-        return _response(status, body)
+        return JSONResponse(body, status_code=status)
     print_ = fingerprint(method, path, content)
     row = db.read().one(
         "SELECT fingerprint, status_code, body FROM idempotency WHERE company_id = ? AND key = ?",
@@ -63,15 +70,18 @@ def run_idempotent(
                 "this Idempotency-Key was used for a different request; "
                 "send a new key for a new request"
             )
-        return _response(int(row["status_code"]), json.loads(row["body"]), replayed=True)
-    try:
-        status, body = action()
-    except OcrDeskError as exc:
-        code = http_status(exc)
-        if code >= 500 or code in NOT_KEPT:
-            raise
-        status, body = code, {"error": exc.to_dict()}
+        return _response(int(row["status_code"]), str(row["body"]), replayed=True)
+    # The action's own transaction nests in this one (a savepoint): the answer and its
+    # record commit together, in one commit, and a failed action leaves nothing behind.
     with db.transaction() as tx:
+        try:
+            status, body = action()
+        except OcrDeskError as exc:
+            code = http_status(exc)
+            if code >= 500 or code in NOT_KEPT:
+                raise
+            status, body = code, {"error": exc.to_dict()}
+        text = _render(body)
         tx.execute(
             "INSERT INTO idempotency (company_id, key, method, path, fingerprint, status_code, "
             "body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
@@ -83,8 +93,8 @@ def run_idempotent(
                 path,
                 print_,
                 status,
-                json.dumps(body),
+                text,
                 format_ts(clock.now()),
             ),
         )
-    return _response(status, body)
+    return _response(status, text)

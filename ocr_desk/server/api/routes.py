@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from ocr_desk import __version__
 from ocr_desk.core import JobStatus, JobType, format_ts, parse_ts
@@ -32,7 +33,7 @@ from .schemas import (
     TokenRequest,
     UsageOut,
 )
-from .uploads import read_upload
+from .uploads import ReceivedForm, RecentTokens, read_upload
 
 __all__ = ["router"]
 
@@ -55,7 +56,14 @@ def principal(request: Request, creds: HTTPAuthorizationCredentials | None) -> P
     request takes one hop to the thread pool, not two."""
     if creds is None:
         raise Unauthorized("send the header Authorization: Bearer <token>; sign in to get one")
-    return ctx(request).accounts.authenticate(creds.credentials)
+    caller = ctx(request).accounts.authenticate(creds.credentials)
+    _recent(request).remember(creds.credentials)
+    return caller
+
+
+def _recent(request: Request) -> RecentTokens:
+    recent: RecentTokens = request.app.state.recent_tokens
+    return recent
 
 
 Creds = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
@@ -129,58 +137,70 @@ _UPLOAD_BODY = {
     },
     openapi_extra=_UPLOAD_BODY,
 )
-def upload_media(request: Request, creds: Creds, idempotency_key: IdemKey = None) -> Response:
+async def upload_media(request: Request, creds: Creds, idempotency_key: IdemKey = None) -> Response:
+    """The body is parsed on the event loop as it arrives (no thread hop per chunk); the
+    database work then takes one hop to the thread pool, where the token is checked again."""
+    if creds is None or not _recent(request).seen(creds.credentials):
+        await run_in_threadpool(principal, request, creds)  # refuse before reading the body
+    c = ctx(request)
+    form = await read_upload(request.headers.get("content-type", ""), request.stream(), c.media)
+    try:
+        return await run_in_threadpool(_store_upload, request, creds, form, idempotency_key)
+    finally:
+        if form.pending is not None:
+            form.pending.discard()  # already moved into place unless the request failed
+
+
+def _store_upload(
+    request: Request, creds: Creds, form: ReceivedForm, idempotency_key: str | None
+) -> Response:
     caller = principal(request, creds)
     c = ctx(request)
-    form = read_upload(request.headers.get("content-type", ""), request.stream(), c.media)
     pending = form.pending
-    assert pending is not None
+    assert pending is not None  # read_upload refuses a form without a file
+    fields = form.fields
     try:
-        fields = form.fields
-        try:
-            document_type = JobType(fields.get("document_type") or JobType.RECEIPT)
-        except ValueError as exc:
-            raise ValidationFailed(
-                "document_type must be one of: " + ", ".join(t.value for t in JobType)
-            ) from exc
-        captured_at = fields.get("captured_at")
-        when = _parse_time(captured_at, "captured_at")
-        sha256 = fields.get("sha256")
-        original_name = fields.get("original_name")
-        if sha256 is not None and sha256.strip().lower() != pending.sha256:
-            raise ValidationFailed(
-                f"the file's SHA-256 is {pending.sha256}, not {sha256}; "
-                "the upload was damaged: send it again"
-            )
-
-        def action() -> tuple[int, Any]:
-            media, created = c.media.store(
-                caller,
-                pending,
-                document_type=document_type.value,
-                captured_at=when,
-                original_name=original_name,
-            )
-            return (201 if created else 200), media.to_dict(duplicate=not created)
-
-        content = {
-            "sha256": pending.sha256,
-            "document_type": document_type.value,
-            "captured_at": captured_at,
-            "original_name": original_name,
-        }
-        return run_idempotent(
-            c.db,
-            c.clock,
-            caller,
-            idempotency_key,
-            method="POST",
-            path="/v1/media",
-            content=content,
-            action=action,
+        document_type = JobType(fields.get("document_type") or JobType.RECEIPT)
+    except ValueError as exc:
+        raise ValidationFailed(
+            "document_type must be one of: " + ", ".join(t.value for t in JobType)
+        ) from exc
+    captured_at = fields.get("captured_at")
+    when = _parse_time(captured_at, "captured_at")
+    sha256 = fields.get("sha256")
+    original_name = fields.get("original_name")
+    if sha256 is not None and sha256.strip().lower() != pending.sha256:
+        raise ValidationFailed(
+            f"the file's SHA-256 is {pending.sha256}, not {sha256}; "
+            "the upload was damaged: send it again"
         )
-    finally:
-        pending.discard()
+
+    def action() -> tuple[int, Any]:
+        media, created = c.media.store(
+            caller,
+            pending,
+            document_type=document_type.value,
+            captured_at=when,
+            original_name=original_name,
+        )
+        return (201 if created else 200), media.to_dict(duplicate=not created)
+
+    content = {
+        "sha256": pending.sha256,
+        "document_type": document_type.value,
+        "captured_at": captured_at,
+        "original_name": original_name,
+    }
+    return run_idempotent(
+        c.db,
+        c.clock,
+        caller,
+        idempotency_key,
+        method="POST",
+        path="/v1/media",
+        content=content,
+        action=action,
+    )
 
 
 @router.delete("/v1/media/{media_id}", status_code=204, responses=_err(404))
