@@ -30,6 +30,7 @@ from ocr_desk.store import (
     OutboxRepository,
     QueueStatus,
     Store,
+    result_columns,
 )
 
 __all__ = ["JobService"]
@@ -102,7 +103,7 @@ class JobService:
             "confidence": confidence,
         }
         if result is not None:
-            changes.update(_result_columns(result))
+            changes.update(result_columns(result))
         with self.store.write():
             return self.jobs.transition(
                 job_id, JobStatus.COMPLETED, at=now, reason=reason, changes=changes
@@ -331,18 +332,3 @@ class JobService:
         else:
             self.outbox.reset_attempts(job_id=job_id)
         return job
-
-
-def _result_columns(result: ReceiptResult) -> dict[str, Any]:
-    def text(name: str) -> str | None:
-        value = result.value(name)
-        return None if value is None else str(value)
-
-    return {
-        "result": result.to_dict(),
-        "merchant": text("merchant"),
-        "receipt_date": text("date"),
-        "total": result.value("total"),
-        "tax": result.value("tax"),
-        "currency": text("currency"),
-    }

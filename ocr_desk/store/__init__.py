@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .costs import CostRepository
 from .database import DB_FILENAME, Store, open_store
-from .jobs import JobRepository
+from .jobs import JobRepository, result_columns
 from .media import MediaNotFoundError, MediaRepository
 from .media_files import MediaFile, MediaFileRepository
 from .migrations import SCHEMA_VERSION
@@ -21,6 +21,7 @@ from .records import (
 )
 
 __all__ = [
+    "result_columns",
     "DB_FILENAME",
     "SCHEMA_VERSION",
     "CostEntry",

@@ -20,6 +20,7 @@ from ocr_desk.core import (
     JobNotFoundError,
     JobStatus,
     JobType,
+    ReceiptResult,
     check_transition,
     format_ts,
     utc,
@@ -28,7 +29,7 @@ from ocr_desk.core import (
 from .database import Store
 from .records import Job, JobEvent, QueueStatus, new_id, to_json
 
-__all__ = ["JOB_COLUMNS", "JobRepository"]
+__all__ = ["JOB_COLUMNS", "JobRepository", "result_columns"]
 
 JOB_COLUMNS = frozenset(
     {
@@ -327,3 +328,20 @@ def _to_sql(value: Any) -> Any:
     if isinstance(value, dict):
         return json.dumps(value, sort_keys=True, default=str)
     return value
+
+
+def result_columns(result: ReceiptResult) -> dict[str, Any]:
+    """The job columns the export and the table read, from an extraction result."""
+
+    def text(name: str) -> str | None:
+        value = result.value(name)
+        return None if value is None else str(value)
+
+    return {
+        "result": result.to_dict(),
+        "merchant": text("merchant"),
+        "receipt_date": text("date"),
+        "total": result.value("total"),
+        "tax": result.value("tax"),
+        "currency": text("currency"),
+    }

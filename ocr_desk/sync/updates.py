@@ -25,11 +25,11 @@ from ocr_desk.core import (
     parse_ts,
     transition_path,
 )
-from ocr_desk.store import CostRepository, Job, JobRepository, Store
+from ocr_desk.store import CostRepository, Job, JobRepository, Store, result_columns
 
 from .client import RemoteJob
 
-__all__ = ["AppliedUpdate", "JobUpdater", "result_columns"]
+__all__ = ["AppliedUpdate", "JobUpdater"]
 
 log = logging.getLogger(__name__)
 
@@ -126,23 +126,6 @@ class JobUpdater:
             at=self._clock.now(),
             changes={"cost_amount": total, "cost_currency": entry.currency},
         )
-
-
-def result_columns(result: ReceiptResult) -> dict[str, Any]:
-    """The job columns the export and the table read, from an extraction result."""
-
-    def text(name: str) -> str | None:
-        value = result.value(name)
-        return None if value is None else str(value)
-
-    return {
-        "result": result.to_dict(),
-        "merchant": text("merchant"),
-        "receipt_date": text("date"),
-        "total": result.value("total"),
-        "tax": result.value("tax"),
-        "currency": text("currency"),
-    }
 
 
 def _same(job: Job) -> AppliedUpdate:
