@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from .errors import InvalidText
+
 __all__ = ["Database", "DatabaseError", "Tx", "open_database"]
 
 Row = dict[str, Any]
@@ -42,6 +44,10 @@ class Tx:
         self.depth = 0
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        if any(isinstance(p, str) and "\x00" in p for p in params):
+            raise InvalidText(
+                "text in the request contains a NUL character (\\u0000); remove it and resend"
+            )
         cur = self._db.run(self._conn, sql, tuple(params))
         if cur.description is None:
             return []

@@ -11,6 +11,7 @@
         ├── PayloadTooLarge           413 PAYLOAD_TOO_LARGE
         ├── UnsupportedMedia          415 UNSUPPORTED_MEDIA
         ├── IdempotencyKeyReused      422 IDEMPOTENCY_KEY_REUSED
+        ├── InvalidText               422 VALIDATION_ERROR (a NUL character)
         └── RateLimited               429 RATE_LIMIT_EXCEEDED (+ Retry-After)
 
 The core's InvalidStatusError and MaxRetriesExceededError answer 409, its
@@ -30,6 +31,7 @@ __all__ = [
     "AccountError",
     "ApiError",
     "IdempotencyKeyReused",
+    "InvalidText",
     "NotFound",
     "PayloadTooLarge",
     "QuotaExceeded",
@@ -52,6 +54,14 @@ class ValidationFailed(ApiError):
     """The request is malformed."""
 
     status_code = 400
+    code = "VALIDATION_ERROR"
+
+
+class InvalidText(ApiError):
+    """Text with a NUL character: no field has a use for one, and PostgreSQL cannot
+    store or even compare it, so both databases refuse it the same way."""
+
+    status_code = 422
     code = "VALIDATION_ERROR"
 
 

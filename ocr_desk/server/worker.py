@@ -28,7 +28,7 @@ from .extract import extract
 from .jobs import JobService
 from .media import MediaService
 from .ocr import load_pages
-from .ocr.base import BadImageError, EngineError, OcrEngine, OcrOutput, TransientEngineError
+from .ocr.base import EngineError, OcrEngine, OcrOutput, TransientEngineError
 from .records import JobRecord
 
 __all__ = ["Worker", "processing_enabled", "set_processing"]
@@ -144,32 +144,14 @@ class Worker:
             pages = load_pages(self.media.file_path(media))
             output = self.engine.recognize(pages)
             result = self.extract(output, job.job_type, self.config.default_currency)
-        except TransientEngineError as exc:
+        except EngineError as exc:  # a bad image fails at once; a transient error retries
             return self._record(
                 self.jobs.fail,
                 job,
                 self.worker_id,
                 code=exc.code,
                 message=exc.message,
-                transient=True,
-            )
-        except BadImageError as exc:
-            return self._record(
-                self.jobs.fail,
-                job,
-                self.worker_id,
-                code=exc.code,
-                message=exc.message,
-                transient=False,
-            )
-        except EngineError as exc:
-            return self._record(
-                self.jobs.fail,
-                job,
-                self.worker_id,
-                code=exc.code,
-                message=exc.message,
-                transient=False,
+                transient=isinstance(exc, TransientEngineError),
             )
         except NotFound:
             msg = "the file was deleted before it was read; upload it again and retry"

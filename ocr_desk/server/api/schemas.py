@@ -83,8 +83,7 @@ class MediaOut(_Out):
 class JobCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    # no NUL: PostgreSQL text cannot hold one (the lookup itself failed with a 500)
-    media_id: str = Field(max_length=100, pattern=r"^[^\x00]*$")
+    media_id: str = Field(max_length=100)
     job_type: JobType = JobType.RECEIPT
     metadata: dict[str, Any] = Field(default_factory=dict)
     force: bool = False

@@ -216,3 +216,17 @@ def test_malformed_uploads_are_refused_with_what_to_do(
         assert_error(upload(client, 1, captured_at="yesterday"), 400, "VALIDATION_ERROR")
         assert client.get("/v1/usage").json()["storage"]["files"] == 0
     assert list((ctx.config.media_dir / "tmp").glob("*")) == []
+
+
+def test_a_nul_character_anywhere_is_a_422_on_every_database(
+    live: LiveServer, alice: Account
+) -> None:
+    # PostgreSQL cannot store or compare text with NUL; SQLite could: both refuse it alike.
+    with live.client() as client:
+        answer = client.post("/v1/auth/token", json={"email": "a\x00@b.c", "password": "x"})
+        assert_error(answer, 422, "VALIDATION_ERROR")
+        assert "NUL" in answer.json()["error"]["message"]
+    with live.client(alice) as client:
+        assert_error(client.get("/v1/jobs/abc%00def"), 422, "VALIDATION_ERROR")
+        assert_error(client.post("/v1/jobs", json={"media_id": "m\x00"}), 422, "VALIDATION_ERROR")
+        assert client.get("/v1/me").status_code == 200  # the server goes on
