@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import getpass
-import json
 import sys
 import threading
 import time
@@ -16,10 +14,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from ocr_desk.app import AppContext
 from ocr_desk.core import (
-    JobStatus,
     OcrDeskError,
 )
-from ocr_desk.store import MediaRepository
 from ocr_desk.sync.events import ConnectionState, StateChanged, SyncEvent
 
 from ._base import open_context
@@ -27,21 +23,7 @@ from ._base import open_context
 if TYPE_CHECKING:  # httpx, keyring, cryptography: loaded by the commands that use them
     from ocr_desk.sync import EngineOptions, SyncEngine
 
-__all__ = ["export_rows", "open_engine", "register"]
-
-EXPORT_COLUMNS = (
-    "job_id",
-    "date",
-    "merchant",
-    "total",
-    "tax",
-    "currency",
-    "job_type",
-    "captured_at",
-    "completed_at",
-    "cost",
-    "cost_currency",
-)
+__all__ = ["open_engine", "register"]
 
 
 def register(sub: Any) -> None:
@@ -254,56 +236,20 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
             raise OcrDeskError(
                 f"--since {args.since!r} is not a date; write it as YYYY-MM-DD", code="BAD_DATE"
             ) from exc
+    from ocr_desk.services.export import export_rows, export_to_file, write_export
+
     with open_context(args) as ctx:
-        rows = export_rows(ctx, since=since)
-    if args.output:
-        target = Path(args.output)
-        tmp = target.with_name(target.name + ".part")
-        with tmp.open("w", encoding="utf-8", newline="") as handle:
-            _write_export(rows, args.format, handle)
-        tmp.replace(target)
-        out.write(f"{len(rows)} receipt(s) written to {target}\n")
-    else:
-        _write_export(rows, args.format, out)
+        if args.output:
+            target = Path(args.output)
+            count = export_to_file(
+                ctx.store, company_id=ctx.company_id, path=target, fmt=args.format, since=since
+            )
+            out.write(f"{count} receipt(s) written to {target}\n")
+        else:
+            write_export(
+                export_rows(ctx.store, company_id=ctx.company_id, since=since), args.format, out
+            )
     return 0
-
-
-def export_rows(ctx: AppContext, *, since: datetime | None = None) -> list[dict[str, Any]]:
-    """Completed jobs with their fields, oldest capture first."""
-    media = MediaRepository(ctx.store, company_id=ctx.company_id)
-    rows: list[dict[str, Any]] = []
-    for job in ctx.job_service().find_by_status(JobStatus.COMPLETED):
-        asset = media.get(job.media_asset_id)
-        if since is not None and asset.captured_at < since:
-            continue
-        rows.append(
-            {
-                "job_id": job.id,
-                "date": job.receipt_date,
-                "merchant": job.merchant,
-                "total": None if job.total is None else str(job.total),
-                "tax": None if job.tax is None else str(job.tax),
-                "currency": job.currency,
-                "job_type": job.job_type.value,
-                "captured_at": asset.captured_at.isoformat(),
-                "completed_at": job.completed_at.isoformat() if job.completed_at else None,
-                "cost": None if job.cost_amount is None else str(job.cost_amount),
-                "cost_currency": job.cost_currency,
-            }
-        )
-    rows.sort(key=lambda r: (r["captured_at"], r["job_id"]))
-    return rows
-
-
-def _write_export(rows: list[dict[str, Any]], fmt: str, handle: TextIO) -> None:
-    if fmt == "json":
-        json.dump(rows, handle, indent=2)
-        handle.write("\n")
-        return
-    writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
 
 
 def _stamp() -> str:

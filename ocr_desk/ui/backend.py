@@ -8,8 +8,6 @@ their details.
 
 from __future__ import annotations
 
-import csv
-import json
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,10 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ocr_desk.app import AppContext
-from ocr_desk.core import AuthError, JobStatus
+from ocr_desk.core import AuthError
 from ocr_desk.services.joblist import storage_bytes
 from ocr_desk.settings import Settings
-from ocr_desk.store import JobRepository, MediaRepository, Store
+from ocr_desk.store import Store
 
 if TYPE_CHECKING:
     from ocr_desk.sync.events import SyncEvent
@@ -29,7 +27,6 @@ __all__ = [
     "BatchProgress",
     "BatchSummary",
     "capture_paths",
-    "export_jobs",
     "has_token",
     "make_engine",
     "sign_in",
@@ -209,59 +206,6 @@ class EngineHandle:
 
 
 # -- export -------------------------------------------------------------------------
-
-EXPORT_FIELDS = (
-    "job_id",
-    "captured_at",
-    "job_type",
-    "status",
-    "merchant",
-    "date",
-    "total",
-    "tax",
-    "currency",
-    "cost",
-    "cost_currency",
-    "original_name",
-)
-
-
-def export_jobs(ctx: AppContext, store: Store, *, path: Path, fmt: str) -> int:
-    """Write the completed jobs as CSV or JSON (atomically); returns how many rows."""
-    jobs = JobRepository(store, company_id=ctx.company_id).list(status=JobStatus.COMPLETED)
-    media = MediaRepository(store, company_id=ctx.company_id)
-    rows: list[dict[str, Any]] = []
-    for job in jobs:
-        asset = media.get(job.media_asset_id)
-        rows.append(
-            {
-                "job_id": job.id,
-                "captured_at": asset.captured_at.isoformat(),
-                "job_type": job.job_type.value,
-                "status": job.status.value,
-                "merchant": job.merchant,
-                "date": job.receipt_date,
-                "total": None if job.total is None else str(job.total),
-                "tax": None if job.tax is None else str(job.tax),
-                "currency": job.currency,
-                "cost": None if job.cost_amount is None else str(job.cost_amount),
-                "cost_currency": job.cost_currency,
-                "original_name": asset.original_name,
-            }
-        )
-    tmp = path.with_name(path.name + ".tmp")
-    if fmt == "json":
-        tmp.write_text(json.dumps(rows, indent=2, ensure_ascii=False), encoding="utf-8")
-    elif fmt == "csv":
-        with tmp.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=EXPORT_FIELDS)
-            writer.writeheader()
-            writer.writerows(rows)
-    else:
-        raise ValueError(f"unknown export format {fmt!r}: choose csv or json")
-    tmp.replace(path)
-    return len(rows)
-
 
 # -- local mode ---------------------------------------------------------------------
 

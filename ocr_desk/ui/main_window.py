@@ -442,7 +442,9 @@ class MainWindow(QMainWindow):
         ctx = self.ctx
 
         def work(store: Store, _progress: Any) -> int:
-            return backend.export_jobs(ctx, store, path=path, fmt=fmt)
+            from ocr_desk.services.export import export_to_file
+
+            return export_to_file(store, company_id=ctx.company_id, path=path, fmt=fmt)
 
         self.runner.run(
             work,
