@@ -36,8 +36,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ocr_desk.core import (
-    MAX_RETRIES,
-    RETRY_DELAYS,
     AuthError,
     Clock,
     JobStatus,
@@ -61,6 +59,7 @@ from .client import NETWORK_ERROR, ApiClient, RemoteJob, RemoteMedia
 from .connectivity import QUOTA_RECHECK, Connectivity
 from .events import ConnectionState
 from .sends import Outcome, capture_call, create_call, guarded, upload_call
+from .setbacks import Setbacks
 from .updates import AppliedUpdate, JobUpdater
 
 __all__ = ["MediaSource", "Outcome", "Relay", "RelayReport"]
@@ -117,6 +116,9 @@ class Relay:
         self.jobs = JobRepository(store, company_id=company_id)
         self.media = MediaRepository(store, company_id=company_id)
         self.updater = JobUpdater(store, company_id=company_id, clock=clock)
+        self.setbacks = Setbacks(
+            store=store, company_id=company_id, clock=clock, connectivity=connectivity
+        )
         self._pool = ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="ocr-upload")
 
     def close(self) -> None:
@@ -210,7 +212,7 @@ class Relay:
                     rows.clear()
                     break
                 except OcrDeskError as exc:  # the local file or row is unusable
-                    self._reject(head, exc, changed)
+                    self.setbacks.reject(head, exc, changed)
                     task = None
                 if task is not None:
                     in_flight[self._pool.submit(task)] = key
@@ -398,8 +400,8 @@ class Relay:
                 if not self._healthy():
                     self._conn.went_offline(error.message)
                     return False
-            return self._backoff(entry, error, changed)
-        return self._reject(entry, error, changed)
+            return self.setbacks.backoff(entry, error, changed)
+        return self.setbacks.reject(entry, error, changed)
 
     def _healthy(self) -> bool:
         try:
@@ -407,76 +409,6 @@ class Relay:
         except SyncError:
             return False
         return True
-
-    def _backoff(self, entry: OutboxEntry, error: SyncError, changed: list[str]) -> bool:
-        attempts = entry.attempts + 1
-        now = self._clock.now()
-        if attempts <= MAX_RETRIES:
-            delay = RETRY_DELAYS[attempts - 1].total_seconds()
-            if error.status_code == 429 and error.retry_after is not None:
-                delay = error.retry_after
-            due = now + timedelta(seconds=delay)
-            with self._store.write():
-                self.outbox.record_attempt(entry.id, error=error.message, next_attempt_at=due)
-            if error.status_code == 429:
-                self._conn.set(ConnectionState.RATE_LIMITED, reason=error.message, until=due)
-            return False
-        with self._store.write():
-            self.outbox.record_attempt(entry.id, error=error.message, next_attempt_at=None)
-            reason = (
-                f"gave up after {MAX_RETRIES} retries: {error.message}. "
-                "Press Retry to send it again."
-            )
-            if not self._fail_job(entry, reason, code=error.code):
-                # cancel/delete of a job already final here: keep trying at the slowest pace
-                self.outbox.record_attempt(
-                    entry.id, error=error.message, next_attempt_at=now + RETRY_DELAYS[-1]
-                )
-                return False
-            if OutboxOp(entry.op) is OutboxOp.RETRY_JOB:
-                self.outbox.ack(entry.id)  # the retry button writes a fresh one
-        if entry.job_id:
-            changed.append(entry.job_id)
-        return OutboxOp(entry.op) is OutboxOp.RETRY_JOB
-
-    def _reject(self, entry: OutboxEntry, error: OcrDeskError, changed: list[str]) -> bool:
-        op = OutboxOp(entry.op)
-        with self._store.write():
-            self.outbox.record_attempt(entry.id, error=error.message, next_attempt_at=None)
-            if op in (OutboxOp.UPLOAD_MEDIA, OutboxOp.CREATE_JOB, OutboxOp.RETRY_JOB):
-                self._fail_job(entry, error.message, code=error.code)
-            if op is not OutboxOp.CREATE_JOB and op is not OutboxOp.UPLOAD_MEDIA:
-                self.outbox.ack(entry.id)  # a refused cancel/retry/delete will never pass
-                if entry.job_id:
-                    changed.append(entry.job_id)
-                return True
-        if entry.job_id:
-            changed.append(entry.job_id)
-        return False
-
-    def _fail_job(self, entry: OutboxEntry, reason: str, *, code: str) -> bool:
-        job_ids = [entry.job_id] if entry.job_id else []
-        if not job_ids and entry.media_asset_id:
-            job_ids = [j.id for j in self.jobs.for_media(entry.media_asset_id)]
-        failed = False
-        for job_id in job_ids:
-            job = self.jobs.find(job_id)
-            if job is None or job.status not in (JobStatus.QUEUED, JobStatus.PROCESSING):
-                continue
-            self.jobs.transition(
-                job_id,
-                JobStatus.FAILED,
-                at=self._clock.now(),
-                reason=reason,
-                changes={
-                    "failed_at": self._clock.now(),
-                    "error_code": code,
-                    "last_error": reason,
-                    "retryable": False,
-                },
-            )
-            failed = True
-        return failed
 
     def _acknowledge(
         self, outcome: Outcome, changed: list[str], applied: list[AppliedUpdate]
