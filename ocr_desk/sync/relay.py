@@ -153,7 +153,10 @@ class Relay:
             sent += sum(len(results) for _, results in outcomes)
             acked = [(k, o) for k, results in outcomes for o in results if o.error is None]
             if acked:
-                with self._store.write():  # one commit for every answer that arrived
+                # One commit for every answer that arrived, not waiting for the disk: a
+                # lost acknowledgement only means a resend, which the server answers
+                # from its idempotency record (Store.write).
+                with self._store.write(durable=False):
                     for key, outcome in acked:
                         self._acknowledge(outcome, changed, remote)
                         groups[key].popleft()
@@ -170,6 +173,8 @@ class Relay:
                             next_due = _earliest(next_due, fresh.next_attempt_at)
                         else:
                             groups[key].clear()
+                if not groups[key]:
+                    del groups[key]  # so a refill never walks past drained groups
         if sent and self._conn.can_send:
             self._conn.synced()
         return RelayReport(
@@ -195,6 +200,7 @@ class Relay:
         if not self._conn.can_send:
             return next_due
         busy = set(in_flight.values()) | skip
+        emptied: list[str] = []
         for key, rows in groups.items():
             if len(in_flight) >= self.pool_size:
                 break
@@ -222,6 +228,10 @@ class Relay:
                     rows.popleft()
                     continue
                 rows.clear()  # blocked: the rest of the group waits too
+            if not rows:
+                emptied.append(key)
+        for key in emptied:
+            del groups[key]
         return next_due
 
     def _prepare_group(
@@ -416,7 +426,7 @@ class Relay:
         entry = outcome.entry
         now = self._clock.now()
         updates: list[AppliedUpdate] = []
-        with self._store.write():
+        with self._store.write(durable=False):  # see pump()
             if outcome.media is not None and entry.media_asset_id:
                 self.media.update(entry.media_asset_id, remote_id=outcome.media.id)
             if outcome.job is not None and entry.job_id:
