@@ -6,6 +6,8 @@ Figures printed:
   store), for N captures;
 - the same processed files uploaded by a bare sequential httpx loop (one client,
   ``POST /v1/media`` only) to the same server in the same run: ratio (target >= 0.8);
+- CPU per capture on each side (this process, and the server's from /proc), which
+  explains the ratio: client and server share the machine's cores;
 - bytes uploaded per receipt (processed file) beside the original's size.
 
 The server runs as its own process (``ocr-desk-server serve``, SQLite, no OCR workers,
@@ -26,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -108,6 +111,33 @@ def start_server(folder: Path) -> tuple[subprocess.Popen[bytes], str, list[str]]
         time.sleep(0.1)
 
 
+class CpuMeter:
+    """CPU seconds used by this process and by the server process, per side of the run.
+
+    Explains a ratio: the client and the server share the machine's cores. The
+    server's figure comes from ``/proc`` (Linux); elsewhere it is left out.
+    """
+
+    def __init__(self, server_pid: int) -> None:
+        self._stat = Path(f"/proc/{server_pid}/stat")
+        self.used: dict[str, list[float]] = {}
+
+    def _server(self) -> float:
+        try:
+            fields = self._stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def measure(self, side: str, run: Callable[[], float]) -> float:
+        client, server = time.process_time(), self._server()
+        seconds = run()
+        used = self.used.setdefault(side, [0.0, 0.0])
+        used[0] += time.process_time() - client
+        used[1] += self._server() - server
+        return seconds
+
+
 def bare_loop(client: httpx.Client, files: list[tuple[Path, str]]) -> float:
     """Seconds a plain sequential httpx loop takes to upload ``files`` (the baseline)."""
     start = time.perf_counter()
@@ -146,6 +176,7 @@ def main() -> None:
             original_bytes += len(data)
             (photos / f"receipt-{n:04d}.jpg").write_bytes(data)
         proc, url, (relay_token, bare_token) = start_server(folder / "server")
+        cpu = CpuMeter(proc.pid)
         bare_s = relay_s = 0.0
         uploaded = 0
         try:
@@ -175,8 +206,8 @@ def main() -> None:
                     batch = ctx.capture_service().capture_batch(names[first : first + step])
                     files = [library.upload_file(r.asset.id) for r in batch.captured if r.asset]
                     uploaded += sum(path.stat().st_size for path, _ in files)
-                    bare_s += bare_loop(bare, files)
-                    relay_s += relay_drain(engine, outbox)
+                    bare_s += cpu.measure("bare", lambda: bare_loop(bare, files))  # noqa: B023
+                    relay_s += cpu.measure("relay", lambda: relay_drain(engine, outbox))
                 bare.close()
                 engine.close()
                 client.close()
@@ -190,6 +221,10 @@ def main() -> None:
     print(f"relay (file + job, acked):          {ours:8.1f} captures/s")
     print(f"bare httpx upload loop:             {bare_rate:8.1f} uploads/s")
     print(f"ratio relay / bare:                 {ours / bare_rate:8.2f}  (target >= 0.8)")
+    for side, (client_s, server_s) in cpu.used.items():
+        client_ms, server_ms = (v / args.captures * 1e3 for v in (client_s, server_s))
+        label = f"CPU per capture, {side}:"
+        print(f"{label:36}client {client_ms:5.2f} ms, server {server_ms:5.2f} ms")
     print(
         f"bytes uploaded per receipt:         {uploaded / args.captures:8.0f}"
         f"  (original {original_bytes / args.captures:.0f}, "
