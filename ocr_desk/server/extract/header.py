@@ -24,6 +24,7 @@ from ocr_desk.server.extract.patterns import (
     TOTAL,
 )
 from ocr_desk.server.extract.values import find_amounts, find_dates, find_times
+from ocr_desk.server.extract.words import NAME_WORDS, PLACE_WORDS, place_only, repair_words
 
 __all__ = ["Found", "find_address", "find_merchant"]
 
@@ -74,6 +75,17 @@ def _strip_registration(text: str) -> str:
 
 _LABEL = re.compile(r"^\s*(?!no\b)[A-Za-z][A-Za-z .\-]{1,24}(?:no\.?|#)?\s*:", re.IGNORECASE)
 _OWNER = re.compile(r"^\s*[A-Za-z ]{3,20}\s*:\s*")
+_STREET_START = re.compile(
+    r"^\W*(?:(?:no|lot|unit)\b\.?\s*)?[A-Z]{0,2}\d[\w/-]*\s*[,.]?\s*"
+    r"(?:jalan|jln|jl|lorong|lrg|persiaran|lebuh|street|st|road|rd|avenue|ave|lane|"
+    r"blvd|boulevard|drive|highway|hwy|strasse|straße|rue|via|calle)\b"
+    r"|^\W*\d+[A-Za-z]?\s+(?:[A-Za-z.']+\s+){1,3}(?:street|st|road|rd|avenue|ave|lane|"
+    r"blvd|boulevard|drive|dr|way|highway|hwy|court|ct|place|pl)\b"
+    r"|^\s*\d{5}\s+[A-Za-z]{3,}(?:\s+[A-Za-z]+)*\W*$",
+    re.IGNORECASE,
+)
+"""A row that starts a street address ("K3-113, JL SULTAN", "12 Main Street") or names
+a postcode and town ("80300 JOHOR BAHRU"): the business name was not read above it."""
 
 
 def _dangling(name: str) -> bool:
@@ -95,7 +107,9 @@ def _letters(text: str) -> int:
 
 def _is_name_like(text: str) -> bool:
     stripped = _strip_registration(text)
-    if _letters(stripped) < 3 or DOC_TITLE.match(stripped):
+    if _letters(stripped) < 3 or DOC_TITLE.match(stripped) or place_only(stripped):
+        return False  # a region alone ("JOHOR") ends an address
+    if _STREET_START.search(stripped) and not COMPANY_SUFFIX.search(stripped):
         return False
     if CONTACT.search(stripped) or find_dates(stripped) or find_times(stripped):
         return False
@@ -134,6 +148,8 @@ def find_merchant(rows: list[Row]) -> Found | None:
     median_height = heights[len(heights) // 2] if heights else 1.0
     best: tuple[float, int] | None = None
     for index in range(min(SEARCH_ROWS, len(rows))):
+        if best is None and _STREET_START.search(_strip_registration(texts[index])):
+            return None  # the address comes first: the name was not read (or not printed)
         if not _is_name_like(texts[index]):
             continue
         score = _row_score(rows, texts, index, median_height)
@@ -201,7 +217,8 @@ def find_merchant(rows: list[Row]) -> Found | None:
                     break
     confidence = max(0.2, min(0.95, 0.45 + score * 0.3))
     confidence *= sum(rows[i].confidence for i in range(first, last + 1)) / (last - first + 1)
-    return Found(value=clean_name(name), confidence=confidence, first_row=first, last_row=last)
+    value = repair_words(clean_name(name), NAME_WORDS | PLACE_WORDS)
+    return Found(value=value, confidence=confidence, first_row=first, last_row=last)
 
 
 def _address_tidy(text: str) -> str:
@@ -297,7 +314,7 @@ def find_address(rows: list[Row], merchant: Found | None) -> Found | None:
         return None
     confidence = 0.8 * sum(rows[i].confidence for i in used) / len(used)
     return Found(
-        value=_address_tidy(clean(" ".join(parts))),
+        value=repair_words(_address_tidy(clean(" ".join(parts))), PLACE_WORDS),
         confidence=confidence,
         first_row=used[0],
         last_row=used[-1],
