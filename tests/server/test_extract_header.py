@@ -125,3 +125,62 @@ def test_a_name_above_its_address_is_still_found() -> None:
     )
     assert result.value("merchant") == "7 SEAS SEAFOOD RESTAURANT"
     assert result.value("merchant_address") == "12, JALAN PANTAI 4, 50000 KUALA LUMPUR"
+
+
+@pytest.mark.parametrize(
+    "next_row",
+    [
+        "SHOPPING HOURS",
+        "OPEN DAILY 10AM - 10PM",
+        "MON-SAT 9.00AM-9.00PM",
+        "Receipt No 12345",
+        "CASHIER ALI",
+        "Table No 12",
+        "ORDER #123",
+        "Member ID 88231",
+        "WELCOME TO OUR STORE",
+        "Thank you, come again",
+        "Best coffee in town",  # after the postcode and town: a slogan
+    ],
+)
+def test_address_ends_before_hours_numbers_greetings_and_slogans(next_row: str) -> None:
+    result = _receipt(
+        "KEDAI MAJU SDN BHD",
+        "NO. 8, JALAN BUNGA RAYA 2,",
+        "41200 KLANG, SELANGOR",
+        next_row,
+        "12/08/2019",
+        "TOTAL 12.00",
+    )
+    assert result.value("merchant_address") == "NO. 8, JALAN BUNGA RAYA 2, 41200 KLANG, SELANGOR"
+
+
+@pytest.mark.parametrize(
+    ("next_row", "address"),
+    [
+        ("SELANGOR DARUL EHSAN", "NO. 8, JALAN BUNGA RAYA 2, 41200 KLANG SELANGOR DARUL EHSAN"),
+        ("MALAYSIA", "NO. 8, JALAN BUNGA RAYA 2, 41200 KLANG MALAYSIA"),
+        ("(PLAZA BRANCH)", "NO. 8, JALAN BUNGA RAYA 2, 41200 KLANG (PLAZA BRANCH)"),
+    ],
+)
+def test_region_country_and_branch_rows_after_the_town_stay(next_row: str, address: str) -> None:
+    result = _receipt(
+        "KEDAI MAJU SDN BHD",
+        "NO. 8, JALAN BUNGA RAYA 2,",
+        "41200 KLANG",
+        next_row,
+        "TEL: 03-1234 5678",
+        "TOTAL 12.00",
+    )
+    assert result.value("merchant_address") == address
+
+
+def test_town_on_the_row_after_its_postcode_stays() -> None:
+    result = _receipt(
+        "KEDAI MAJU SDN BHD",
+        "8, JALAN MAWAR, TAMAN SERI,47400",
+        "PETALING JAYA",
+        "TEL: 03-1234 5678",
+        "TOTAL 12.00",
+    )
+    assert result.value("merchant_address") == "8, JALAN MAWAR, TAMAN SERI,47400 PETALING JAYA"

@@ -257,6 +257,21 @@ COUNTRY_END = re.compile(
 """A row ending with a country name ends a postal address."""
 
 
+BLOCK_END = re.compile(
+    r"^\W*(?:(?:shopping|opening|business|operating|office|trading)\s*hours?|hours?\b|"
+    r"open(?:ing)?\b|daily\b|closed\b|"
+    r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?\s*(?:-|to|–|&)\s*(?:mon|tue|wed|thu|fri|sat|sun)|"
+    r"receipt|order\b|invoice|inv\b|table\b|counter\b|cashier|member|terminal|pos\b|"
+    r"server\b|staff\b|waiter|operator|welcome|thank|selamat|terima\s*kasih|guest\b)",
+    re.IGNORECASE,
+)
+"""Rows that follow an address without a phone row between: opening hours, the
+receipt's own number, table or cashier, a greeting."""
+
+TOWN_LINE = re.compile(r"\b\d{5}\s*,?\s+[A-Za-z]{2,}")
+"""A postcode followed by its town ("41200 KLANG"): the address's last row, bar a region."""
+
+
 def find_address(rows: list[Row], merchant: Found | None) -> Found | None:
     """The street address: the address-like rows right below the name."""
     texts = [row.text for row in rows]
@@ -264,6 +279,7 @@ def find_address(rows: list[Row], merchant: Found | None) -> Found | None:
     parts: list[str] = []
     used: list[int] = []
     skipped = 0
+    town_done = False
     for index in range(start, min(len(rows), start + 8)):
         text = clean(texts[index])
         reg_free = _strip_registration(text)
@@ -301,6 +317,17 @@ def find_address(rows: list[Row], merchant: Found | None) -> Found | None:
             continue
         if find_amounts(reg_free) and not ADDRESS_HINT.search(reg_free):
             break
+        if BLOCK_END.search(reg_free):
+            if parts:
+                break
+            continue
+        if town_done and not (
+            ADDRESS_HINT.search(reg_free)
+            or place_only(reg_free)
+            or COUNTRY_END.search(reg_free)
+            or re.fullmatch(r"\(.*\)\W*", reg_free)  # "(MALL BRANCH)": printed as part of it
+        ):
+            break  # past "41200 KLANG, SELANGOR": a slogan, not the address
         if not parts and not ADDRESS_HINT.search(reg_free):
             skipped += 1  # a second name row (branch, "formerly known as") before the address
             if skipped > 3:
@@ -308,6 +335,7 @@ def find_address(rows: list[Row], merchant: Found | None) -> Found | None:
             continue
         parts.append(reg_free)
         used.append(index)
+        town_done = town_done or TOWN_LINE.search(reg_free) is not None
         if COUNTRY_END.search(reg_free):
             break  # "56000 Kuala Lumpur, Malaysia": a branch name may follow, not address
     if not parts:
