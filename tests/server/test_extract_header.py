@@ -9,15 +9,18 @@ from ocr_desk.server.extract import extract
 from ocr_desk.server.extract.words import NAME_WORDS, PLACE_WORDS, place_only, repair_words
 from ocr_desk.server.ocr import OcrLine, OcrOutput
 
+Row = str | list[tuple[str, float]]
 
-def _receipt(*rows: str) -> ReceiptResult:
-    """A receipt whose rows were each read as one box, 30 px apart."""
+
+def _receipt(*rows: Row) -> ReceiptResult:
+    """A receipt with rows 30 px apart: one box per row, or (text, left x) boxes."""
     lines = []
-    for index, text in enumerate(rows):
+    for index, row in enumerate(rows):
         top = 20 + index * 30
-        right = 40 + 11 * len(text)
-        box = ((40.0, top), (right, top), (right, top + 20), (40.0, top + 20))
-        lines.append(OcrLine(text=text, confidence=0.97, box=box))
+        for text, left in [(row, 40.0)] if isinstance(row, str) else row:
+            right = left + 11 * len(text)
+            box = ((left, top), (right, top), (right, top + 20), (left, top + 20))
+            lines.append(OcrLine(text=text, confidence=0.97, box=box))
     output = OcrOutput(lines=tuple(lines), engine="test", engine_version="0", seconds=0.1)
     return extract(output, job_type="receipt", default_currency="MYR")
 
@@ -184,3 +187,43 @@ def test_town_on_the_row_after_its_postcode_stays() -> None:
         "TOTAL 12.00",
     )
     assert result.value("merchant_address") == "8, JALAN MAWAR, TAMAN SERI,47400 PETALING JAYA"
+
+
+@pytest.mark.parametrize(
+    "beside",
+    ["Date: 12/08/2019", "INVOICE NO: A123", "GST ID: 001234567890", "TEL: 03-1234 5678"],
+)
+def test_a_box_printed_beside_an_address_row_is_left_out(beside: str) -> None:
+    result = _receipt(
+        "KEDAI MAJU SDN BHD",
+        [("NO. 8, JALAN BUNGA RAYA 2,", 40), (beside, 500)],
+        [("41200 KLANG, SELANGOR", 40), ("Cashier: ALI", 500)],
+        "Receipt: 8812",
+        "TOTAL 12.00",
+    )
+    assert result.value("merchant_address") == "NO. 8, JALAN BUNGA RAYA 2, 41200 KLANG, SELANGOR"
+
+
+def test_an_address_row_read_as_two_boxes_is_one_row() -> None:
+    result = _receipt(
+        "KEDAI MAJU SDN BHD",
+        [("NO. 8, JALAN", 40), ("BUNGA RAYA 2,", 200)],
+        "41200 KLANG, SELANGOR",
+        "TEL: 03-1234 5678",
+        "TOTAL 12.00",
+    )
+    assert result.value("merchant_address") == "NO. 8, JALAN BUNGA RAYA 2, 41200 KLANG, SELANGOR"
+
+
+@pytest.mark.parametrize(
+    ("rows", "address"),
+    [
+        (["Hauptstrasse 5", "10115 Berlin"], "Hauptstrasse 5 10115 Berlin"),
+        (["Bahnhofstr. 12", "80335 München"], "Bahnhofstr. 12 80335 München"),
+        (["14 High Street", "Oxford OX1 4AA"], "14 High Street Oxford OX1 4AA"),
+        (["123 Elm Street, Suite 4", "Springfield, IL 62704"], None),
+    ],
+)
+def test_street_words_of_other_countries(rows: list[str], address: str | None) -> None:
+    result = _receipt("Corner Shop GmbH", *rows, "Tel. 030 1234567", "TOTAL 12.00")
+    assert result.value("merchant_address") == (address or " ".join(rows))

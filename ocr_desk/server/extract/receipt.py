@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 from ocr_desk.core import ExtractedField, LineItem, ReceiptResult
-from ocr_desk.server.extract.header import find_address, find_merchant
+from ocr_desk.server.extract.address import find_address
+from ocr_desk.server.extract.header import find_merchant
 from ocr_desk.server.extract.items import find_items
 from ocr_desk.server.extract.layout import Row, build_rows
 from ocr_desk.server.extract.patterns import (
