@@ -118,6 +118,15 @@ def test_address_rows_are_never_the_name(first_row: str) -> None:
     assert result.value("merchant") is None
 
 
+@pytest.mark.parametrize(
+    "name", ["88 STREET FOOD", "21 Jump Street Cafe", "3 JALAN BAKERY", "7 SEAS SEAFOOD RESTAURANT"]
+)
+def test_names_that_start_like_a_street_are_names(name: str) -> None:
+    result = _receipt(name, "12, JALAN PANTAI 4,", "50000 KUALA LUMPUR", "TOTAL 30.00")
+    assert result.value("merchant") == name
+    assert result.value("merchant_address") == "12, JALAN PANTAI 4, 50000 KUALA LUMPUR"
+
+
 def test_a_name_above_its_address_is_still_found() -> None:
     result = _receipt(
         "7 SEAS SEAFOOD RESTAURANT",  # starts with a number, but names no road

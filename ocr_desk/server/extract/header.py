@@ -85,8 +85,7 @@ def is_label(text: str) -> re.Match[str] | None:
 _OWNER = re.compile(r"^\s*[A-Za-z ]{3,20}\s*:\s*")
 _STREET_START = re.compile(
     r"^\W*(?:(?:no|lot|unit)\b\.?\s*)?[A-Z]{0,2}\d[\w/-]*\s*[,.]?\s*"
-    r"(?:jalan|jln|jl|lorong|lrg|persiaran|lebuh|street|st|road|rd|avenue|ave|lane|"
-    r"blvd|boulevard|drive|highway|hwy|strasse|straße|rue|via|calle)\b"
+    r"(?:jalan|jln|jl|lorong|lrg|persiaran|lebuh|rue|via|calle|avenida)\b"
     r"|^\W*\d+[A-Za-z]?\s+(?:[A-Za-z.']+\s+){1,3}(?:street|st|road|rd|avenue|ave|lane|"
     r"blvd|boulevard|drive|dr|way|highway|hwy|court|ct|place|pl)\b"
     r"|^\s*\d{5}\s+[A-Za-z]{3,}(?:\s+[A-Za-z]+)*\W*$",
@@ -113,11 +112,20 @@ def _letters(text: str) -> int:
     return sum(ch.isalpha() for ch in text)
 
 
+def _starts_address(text: str) -> bool:
+    """A street or postcode row that names no business ("88 Street Food" does)."""
+    return bool(
+        _STREET_START.search(text)
+        and not COMPANY_SUFFIX.search(text)
+        and not COMPANY_HINT.search(text)
+    )
+
+
 def _is_name_like(text: str) -> bool:
     stripped = strip_registration(text)
     if _letters(stripped) < 3 or DOC_TITLE.match(stripped) or place_only(stripped):
         return False  # a region alone ("JOHOR") ends an address
-    if _STREET_START.search(stripped) and not COMPANY_SUFFIX.search(stripped):
+    if _starts_address(stripped):
         return False
     if CONTACT.search(stripped) or find_dates(stripped) or find_times(stripped):
         return False
@@ -156,7 +164,7 @@ def find_merchant(rows: list[Row]) -> Found | None:
     median_height = heights[len(heights) // 2] if heights else 1.0
     best: tuple[float, int] | None = None
     for index in range(min(SEARCH_ROWS, len(rows))):
-        if best is None and _STREET_START.search(strip_registration(texts[index])):
+        if best is None and _starts_address(strip_registration(texts[index])):
             return None  # the address comes first: the name was not read (or not printed)
         if not _is_name_like(texts[index]):
             continue
