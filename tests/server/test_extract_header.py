@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ocr_desk.core import ReceiptResult
 from ocr_desk.server.extract import extract
@@ -32,6 +34,7 @@ def _receipt(*rows: Row) -> ReceiptResult:
         ("MEI LING RESTAURAMT", "MEI LING RESTAURANT"),  # M for N
         ("Sunrise Enterprlse", "Sunrise Enterprise"),  # l for i
         ("Hilltop Trad1ng Co", "Hilltop Trading Co"),  # 1 for I, mixed case kept
+        ("Home ServIces", "Home Services"),  # I for i in a word of the vocabulary
         ("SOON HUAT STATIONARY", "SOON HUAT STATIONARY"),  # a spelling, not a misreading
         ("BAKERS MARKER", "BAKERS MARKER"),  # T/R are not look-alikes
         ("GOLDEN HARDWAKK", "GOLDEN HARDWAKK"),  # two letters off: left as read
@@ -50,6 +53,7 @@ def test_misread_trade_words_are_put_back(read: str, repaired: str) -> None:
         ("88000 KOTA KINABALU, SA8AH", "88000 KOTA KINABALU, SA8AH"),  # SABAH is too short
         ("The WorId Cafe, HoteI Lane", "The World Cafe, Hotel Lane"),  # I read for l
         ("McIntosh Road", "McIntosh Road"),  # one lower-case letter before: a real capital
+        ("StreetIIght", "Streetllght"),  # a run of them
     ],
 )
 def test_misread_regions_and_lower_case_l_are_put_back(read: str, repaired: str) -> None:
@@ -68,6 +72,9 @@ def test_repair_leaves_known_words_and_numbers_alone() -> None:
         ("JOHOR", True),
         ("Selangor Darul Ehsan", True),
         ("KUALA LUMPUR, MALAYSIA.", True),
+        ("W.P. LABUAN", True),
+        ("SELANGOR D.E.", True),
+        ("A", False),
         ("JOHOR BAHRU", False),  # a town: part of an address, not a region alone
         ("JOHOR TRADING", False),
         ("", False),
@@ -236,3 +243,12 @@ def test_an_address_row_read_as_two_boxes_is_one_row() -> None:
 def test_street_words_of_other_countries(rows: list[str], address: str | None) -> None:
     result = _receipt("Corner Shop GmbH", *rows, "Tel. 030 1234567", "TOTAL 12.00")
     assert result.value("merchant_address") == (address or " ".join(rows))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ABCDEFGHIKLMNORSTUWabeilnor0158 ,.-/"), max_size=40))
+def test_repairs_change_letters_never_the_length(text: str) -> None:
+    repaired = repair_words(text, NAME_WORDS | PLACE_WORDS)
+    assert len(repaired) == len(text)
+    assert [ch.isspace() for ch in repaired] == [ch.isspace() for ch in text]
+    assert repair_words(repaired, NAME_WORDS | PLACE_WORDS) == repaired

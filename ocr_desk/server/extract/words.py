@@ -104,12 +104,17 @@ def repair_words(text: str, vocabulary: Iterable[str]) -> str:
         target = _vocabulary_match(word, words)
         return word if target is None else _as_cased(word, target)
 
-    text = _TOKEN.sub(fix, text)
-    # "WorId", "HoteI": a capital I after two lower-case letters is a lower-case l.
-    return re.sub(r"(?<=[a-z]{2})I(?=[a-z]|\b)", "l", text)
+    # "WorId", "HoteI": a capital I after two lower-case letters is a lower-case l (first,
+    # so that "ServIces" becomes "Servlces" and then the vocabulary's "Services").
+    previous = None
+    while previous != text:
+        previous = text
+        text = re.sub(r"(?<=[a-z]{2})I+(?=[a-z]|\b)", lambda m: "l" * len(m.group(0)), text)
+    return _TOKEN.sub(fix, text)
 
 
 def place_only(text: str) -> bool:
-    """Whether every word of ``text`` is a region or country name ("JOHOR", "MALAYSIA")."""
-    tokens = [t.lower() for t in _TOKEN.findall(text)]
+    """Whether every word of ``text`` is a region or country name ("JOHOR", "MALAYSIA");
+    initials ("W.P. LABUAN", "SELANGOR D.E.") go with them."""
+    tokens = [t.lower() for t in _TOKEN.findall(text) if len(t) > 1]
     return bool(tokens) and all(t in PLACE_WORDS for t in tokens)
