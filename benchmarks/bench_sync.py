@@ -1,8 +1,9 @@
 """Sync: captures per second through the outbox relay, against a bare httpx upload loop.
 
 Figures printed:
-- captures synced per second (outbox drained: processed image uploaded + job created,
-  each with its Idempotency-Key, acknowledged in the local store), for N captures;
+- captures synced per second (outbox drained: the processed image and its job sent as
+  one ``POST /v1/captures`` with its Idempotency-Key, the answer recorded in the local
+  store), for N captures;
 - the same processed files uploaded by a bare sequential httpx loop (one client,
   ``POST /v1/media`` only) to the same server in the same run: ratio (target >= 0.8);
 - bytes uploaded per receipt (processed file) beside the original's size.
@@ -118,7 +119,7 @@ def bare_loop(client: httpx.Client, files: list[tuple[Path, str]]) -> float:
 
 
 def relay_drain(engine: SyncEngine, outbox: OutboxRepository) -> float:
-    """Seconds the sync engine takes to drain the outbox (uploads + jobs, acknowledged)."""
+    """Seconds the sync engine takes to drain the outbox (files + jobs, acknowledged)."""
     start = time.perf_counter()
     while outbox.count():
         due = engine.step()
@@ -186,7 +187,7 @@ def main() -> None:
     ours = args.captures / relay_s
     bare_rate = args.captures / bare_s
     print(f"captures synced: {args.captures} ({size[0]}x{size[1]} photos)")
-    print(f"relay (upload + create job, acked): {ours:8.1f} captures/s")
+    print(f"relay (file + job, acked):          {ours:8.1f} captures/s")
     print(f"bare httpx upload loop:             {bare_rate:8.1f} uploads/s")
     print(f"ratio relay / bare:                 {ours / bare_rate:8.2f}  (target >= 0.8)")
     print(

@@ -123,6 +123,42 @@ class JobService:
             )
         )
 
+    def _check_quota(self, tx: Tx, company_id: str, plan_name: str) -> None:
+        plan = self.config.plan(plan_name)
+        limit = plan.jobs_per_month
+        if limit is not None and self.jobs_used_this_month(tx, company_id) >= limit:
+            raise QuotaExceeded(
+                f"the {plan.name} plan allows {limit} jobs a month and "
+                "they are used up; wait for next month or ask for a bigger plan"
+            )
+
+    def admit(self, company_id: str, *, plan: str, sha256: str, force: bool = False) -> None:
+        """Raise the 402 that :meth:`create_job` would raise for a file not stored yet.
+
+        A capture calls it before keeping its file, so a full quota leaves no file behind.
+        In the caller's transaction it takes the same lock as ``create_job``, held until
+        the job is made. A file whose stored media has a live job passes (its job is
+        answered again, no quota used). ``plan`` is the caller's as authenticated: an
+        unlimited plan needs no query (``create_job`` checks again, under the lock)."""
+        if self.config.plan(plan).jobs_per_month is None:
+            return
+        with self.db.transaction() as tx:
+            company = tx.one(
+                "SELECT id, plan FROM companies WHERE id = ?" + tx.for_update, (company_id,)
+            )
+            if company is None:
+                raise NotFound("no such company", code="NOT_FOUND")
+            if self.config.plan(company["plan"]).jobs_per_month is None:
+                return
+            if not force and tx.one(
+                "SELECT 1 FROM jobs j JOIN media m ON m.id = j.media_id "
+                "WHERE m.company_id = ? AND m.sha256 = ? AND m.deleted_at IS NULL "
+                "AND j.status NOT IN ('cancelled', 'failed') LIMIT 1",
+                (company_id, sha256),
+            ):
+                return
+            self._check_quota(tx, company_id, company["plan"])
+
     def create_job(
         self,
         company_id: str,
@@ -161,14 +197,7 @@ class JobService:
                 )
                 if live is not None:
                     return job_from_row(live), False
-            plan = self.config.plan(company["plan"])
-            if plan.jobs_per_month is not None:
-                used = self.jobs_used_this_month(tx, company_id)
-                if used >= plan.jobs_per_month:
-                    raise QuotaExceeded(
-                        f"the {plan.name} plan allows {plan.jobs_per_month} jobs a month and "
-                        "they are used up; wait for next month or ask for a bigger plan"
-                    )
+            self._check_quota(tx, company_id, company["plan"])
             now = self._now()
             job_id = str(uuid.uuid4())
             cursor = tx.scalar(

@@ -59,9 +59,12 @@ class Store:
     :class:`sqlite_utils.Database` for schema work and introspection.
     """
 
-    def __init__(self, conn: sqlite3.Connection, *, path: Path | None) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, *, path: Path | None, synchronous: str = "FULL"
+    ) -> None:
         self.conn = conn
         self.path = path
+        self.synchronous = synchronous.upper()
         self._db: sqlite_utils.Database | None = None
 
     @property
@@ -78,13 +81,19 @@ class Store:
             self._db = Database(self.conn)
         return self._db
 
-    def write(self) -> Transaction:
+    def write(self, *, durable: bool = True) -> Transaction:
         """A write transaction: everything inside commits together or not at all.
 
         Nested calls join the outer transaction through a savepoint, so a service
         can call another service's method inside its own transaction.
+
+        ``durable=False`` commits without waiting for the disk (``synchronous=NORMAL``
+        for this commit): a power cut may then lose it, never corrupt anything, and
+        what comes after it is lost too (the WAL is replayed in order). Only for
+        writes that are recorded again when lost, such as the server's answer to an
+        outbox row, which a resend with the same Idempotency-Key gets back.
         """
-        return Transaction(self)
+        return Transaction(self, durable=durable)
 
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         """Rows of a read query as dicts."""
@@ -110,10 +119,12 @@ class Transaction:
     a generator under ``@contextmanager``: every durable write goes through it.
     """
 
-    __slots__ = ("_savepoint", "_store")
+    __slots__ = ("_durable", "_relaxed", "_savepoint", "_store")
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, durable: bool = True) -> None:
         self._store = store
+        self._durable = durable
+        self._relaxed = False
         self._savepoint: str | None = None
 
     def __enter__(self) -> sqlite3.Connection:
@@ -123,11 +134,20 @@ class Transaction:
             conn.execute(f"SAVEPOINT {name}")
             self._savepoint = name
             return conn
+        if not self._durable and self._store.synchronous not in ("NORMAL", "OFF"):
+            conn.execute("PRAGMA synchronous = NORMAL")  # for this commit only
+            self._relaxed = True
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
+            self._restore(conn)
             raise _busy_error(exc, self._store.path) from exc
         return conn
+
+    def _restore(self, conn: sqlite3.Connection) -> None:
+        if self._relaxed:
+            conn.execute(f"PRAGMA synchronous = {self._store.synchronous}")
+            self._relaxed = False
 
     def __exit__(
         self,
@@ -145,16 +165,19 @@ class Transaction:
                 conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
                 conn.execute(f"RELEASE SAVEPOINT {name}")
             return
-        if exc_type is not None:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            return
         try:
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+            if exc_type is not None:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                return
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        finally:
+            self._restore(conn)
 
 
 def open_store(
@@ -203,7 +226,7 @@ def open_store(
             page = int(conn.execute("PRAGMA page_size").fetchone()[0])
             conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_BYTES // page}")
         conn.execute(f"PRAGMA synchronous = {synchronous}")
-        store = Store(conn, path=file)
+        store = Store(conn, path=file, synchronous=synchronous)
         if migrate:
             apply_migrations(store)
     except sqlite3.OperationalError as exc:

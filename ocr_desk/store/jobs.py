@@ -255,28 +255,29 @@ class JobRepository:
         ts = format_ts(at)
         updates = {"status": target.value, "updated_at": ts, **self._columns(changes)}
         sets = ", ".join(f"{name} = :{name}" for name in updates)
-        cursor = self._store.conn.execute(
-            f"UPDATE ocr_jobs SET {sets} WHERE id = :_id AND company_id = :_c AND status = :_s",
+        rows = self._store.query(
+            f"UPDATE ocr_jobs SET {sets} WHERE id = :_id AND company_id = :_c AND status = :_s "
+            "RETURNING *",
             {**updates, "_id": job_id, "_c": self.company_id, "_s": job.status.value},
         )
-        if cursor.rowcount != 1:
+        if len(rows) != 1:
             raise InvalidStatusError(
                 f"job {job_id} changed status while it was being updated; try again"
             )
         self._event(job_id, job.status, target, ts, reason)
-        return self.get(job_id)
+        return Job.from_row(rows[0])
 
     def update(self, job_id: str, *, at: datetime, changes: Mapping[str, Any]) -> Job:
         """Set non-status columns of a job (results, remote id, submission time...)."""
         updates = {"updated_at": format_ts(at), **self._columns(changes)}
         sets = ", ".join(f"{name} = :{name}" for name in updates)
-        cursor = self._store.conn.execute(
-            f"UPDATE ocr_jobs SET {sets} WHERE id = :_id AND company_id = :_c",
+        rows = self._store.query(
+            f"UPDATE ocr_jobs SET {sets} WHERE id = :_id AND company_id = :_c RETURNING *",
             {**updates, "_id": job_id, "_c": self.company_id},
         )
-        if cursor.rowcount != 1:
+        if not rows:
             raise JobNotFoundError(f"no job {job_id} here; `ocr-desk jobs` lists the jobs")
-        return self.get(job_id)
+        return Job.from_row(rows[0])
 
     def delete(self, job_id: str) -> None:
         self.get(job_id)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,8 @@ from ocr_desk.core import (
     SyncError,
     TransientSyncError,
 )
+
+from .remote import JobPage, LoginResult, RemoteJob, RemoteMedia, Reply, SseEvent
 
 __all__ = [
     "NETWORK_ERROR",
@@ -47,85 +48,6 @@ NETWORK_ERROR = "NETWORK_ERROR"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=60.0, pool=10.0)
 STREAM_TIMEOUT = httpx.Timeout(connect=5.0, read=45.0, write=10.0, pool=10.0)
 """The event stream pings every 15 s, so 45 s without a byte means the stream is dead."""
-
-
-@dataclass(frozen=True, slots=True)
-class RemoteMedia:
-    id: str
-    sha256: str
-    mime_type: str | None
-    size_bytes: int
-    duplicate: bool
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> RemoteMedia:
-        return cls(
-            id=str(data["id"]),
-            sha256=str(data.get("sha256", "")),
-            mime_type=data.get("mime_type"),
-            size_bytes=int(data.get("size_bytes") or 0),
-            duplicate=bool(data.get("duplicate", False)),
-            raw=dict(data),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class RemoteJob:
-    """A job as the server reports it; ``raw`` keeps the whole JSON for the store."""
-
-    id: str
-    media_id: str
-    status: str
-    cursor: str | None
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> RemoteJob:
-        cursor = data.get("cursor")
-        return cls(
-            id=str(data["id"]),
-            media_id=str(data.get("media_id", "")),
-            status=str(data["status"]),
-            cursor=None if cursor is None else str(cursor),
-            raw=dict(data),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class JobPage:
-    """One page of the change feed: jobs oldest change first, and where to continue."""
-
-    jobs: tuple[RemoteJob, ...]
-    cursor: str
-    has_more: bool
-
-
-@dataclass(frozen=True, slots=True)
-class LoginResult:
-    token: str
-    email: str
-    company_id: str
-    company_name: str
-    plan: str
-
-
-@dataclass(frozen=True, slots=True)
-class SseEvent:
-    """One server-sent event: ``id`` is the change-feed cursor."""
-
-    id: str | None
-    event: str
-    data: str
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """A successful answer: status, JSON body and whether it was an idempotent replay."""
-
-    status_code: int
-    body: Any
-    replayed: bool
 
 
 class ApiClient:
@@ -264,19 +186,42 @@ class ApiClient:
         original_name: str | None,
         idempotency_key: str,
     ) -> tuple[RemoteMedia, bool]:
-        """``POST /v1/media`` (multipart, file streamed); returns the media and ``replayed``.
+        """``POST /v1/media`` (multipart, file streamed); returns the media and ``replayed``."""
+        fields = _media_fields(sha256, document_type, captured_at, original_name)
+        reply = self._post_file("/v1/media", path, mime_type, fields, idempotency_key)
+        return RemoteMedia.from_json(reply.body), reply.replayed
 
-        The multipart boundary is derived from the idempotency key so a resend is
-        byte-for-byte the same request.
-        """
-        data = {"document_type": document_type}
-        if sha256:
-            data["sha256"] = sha256
-        if captured_at:
-            data["captured_at"] = captured_at
-        if original_name:
-            data["original_name"] = original_name
-        boundary = "ocrdesk" + "".join(c for c in idempotency_key if c.isalnum())[:60]
+    def create_capture(
+        self,
+        path: Path,
+        *,
+        mime_type: str,
+        document_type: str,
+        captured_at: str | None,
+        original_name: str | None,
+        job_type: str,
+        metadata: Mapping[str, Any] | None,
+        force: bool,
+        idempotency_key: str,
+    ) -> tuple[RemoteMedia, RemoteJob, bool]:
+        """``POST /v1/captures``: the file and its job in one request; returns the media,
+        the job and ``replayed``."""
+        fields = _media_fields(None, document_type, captured_at, original_name)
+        fields["job_type"] = job_type
+        if metadata:
+            fields["metadata"] = json.dumps(dict(metadata), sort_keys=True)
+        if force:
+            fields["force"] = "true"
+        reply = self._post_file("/v1/captures", path, mime_type, fields, idempotency_key)
+        media = RemoteMedia.from_json(reply.body["media"])
+        return media, RemoteJob.from_json(reply.body["job"]), reply.replayed
+
+    def _post_file(
+        self, url: str, path: Path, mime_type: str, fields: dict[str, str], key: str
+    ) -> Reply:
+        """A multipart POST streaming ``path``. The boundary is derived from the
+        idempotency key so a resend is byte-for-byte the same request."""
+        boundary = "ocrdesk" + "".join(c for c in key if c.isalnum())[:60]
         try:
             handle = path.open("rb")
         except OSError as exc:
@@ -285,15 +230,14 @@ class ApiClient:
                 code="LOCAL_FILE_MISSING",
             ) from exc
         with handle:
-            reply = self.request(
+            return self.request(
                 "POST",
-                "/v1/media",
-                idempotency_key=idempotency_key,
-                data=data,
+                url,
+                idempotency_key=key,
+                data=fields,
                 files={"file": (path.name, handle, mime_type)},
                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
             )
-        return RemoteMedia.from_json(reply.body), reply.replayed
 
     def delete_media(self, media_id: str, *, idempotency_key: str) -> None:
         """``DELETE /v1/media/{id}``; an already deleted media counts as done."""
@@ -382,6 +326,19 @@ class ApiClient:
                 yield from parse_sse(response.iter_lines())
         except httpx.TransportError as exc:
             raise _network_error(exc, "GET /v1/events") from exc
+
+
+def _media_fields(
+    sha256: str | None, document_type: str, captured_at: str | None, original_name: str | None
+) -> dict[str, str]:
+    fields = {"document_type": document_type}
+    if sha256:
+        fields["sha256"] = sha256
+    if captured_at:
+        fields["captured_at"] = captured_at
+    if original_name:
+        fields["original_name"] = original_name
+    return fields
 
 
 def _canceller(response: httpx.Response) -> Callable[[], None]:

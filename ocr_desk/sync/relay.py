@@ -6,10 +6,10 @@ through a small thread pool. Every request carries the row's id as its
 ``Idempotency-Key``, and a row is deleted only after the server's answer has been
 recorded (ack-then-delete, in one transaction with what the answer taught us), so
 a crash or a lost answer leads to a resend that the server recognizes. A capture's
-``upload_media`` and ``create_job`` rows go as one pool task (the job right after its
-upload, each with its own key, both acknowledged in one commit), and the pool is
-refilled with other groups before this thread records answers, so the local fsyncs
-overlap the network.
+``upload_media`` and ``create_job`` rows go as one request (``POST /v1/captures``,
+keyed by the job's row, both acknowledged in one commit), and the pool is refilled
+with other groups before this thread records answers, so the local fsyncs overlap
+the network.
 
 How answers are treated (DESIGN.md, The outbox):
 
@@ -36,8 +36,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ocr_desk.core import (
-    MAX_RETRIES,
-    RETRY_DELAYS,
     AuthError,
     Clock,
     JobStatus,
@@ -60,7 +58,8 @@ from ocr_desk.store import (
 from .client import NETWORK_ERROR, ApiClient, RemoteJob, RemoteMedia
 from .connectivity import QUOTA_RECHECK, Connectivity
 from .events import ConnectionState
-from .sends import Outcome, create_call, guarded, upload_call
+from .sends import Outcome, capture_call, create_call, guarded, upload_call
+from .setbacks import Setbacks
 from .updates import AppliedUpdate, JobUpdater
 
 __all__ = ["MediaSource", "Outcome", "Relay", "RelayReport"]
@@ -117,6 +116,9 @@ class Relay:
         self.jobs = JobRepository(store, company_id=company_id)
         self.media = MediaRepository(store, company_id=company_id)
         self.updater = JobUpdater(store, company_id=company_id, clock=clock)
+        self.setbacks = Setbacks(
+            store=store, company_id=company_id, clock=clock, connectivity=connectivity
+        )
         self._pool = ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="ocr-upload")
 
     def close(self) -> None:
@@ -151,7 +153,10 @@ class Relay:
             sent += sum(len(results) for _, results in outcomes)
             acked = [(k, o) for k, results in outcomes for o in results if o.error is None]
             if acked:
-                with self._store.write():  # one commit for every answer that arrived
+                # One commit for every answer that arrived, not waiting for the disk: a
+                # lost acknowledgement only means a resend, which the server answers
+                # from its idempotency record (Store.write).
+                with self._store.write(durable=False):
                     for key, outcome in acked:
                         self._acknowledge(outcome, changed, remote)
                         groups[key].popleft()
@@ -168,6 +173,8 @@ class Relay:
                             next_due = _earliest(next_due, fresh.next_attempt_at)
                         else:
                             groups[key].clear()
+                if not groups[key]:
+                    del groups[key]  # so a refill never walks past drained groups
         if sent and self._conn.can_send:
             self._conn.synced()
         return RelayReport(
@@ -193,6 +200,7 @@ class Relay:
         if not self._conn.can_send:
             return next_due
         busy = set(in_flight.values()) | skip
+        emptied: list[str] = []
         for key, rows in groups.items():
             if len(in_flight) >= self.pool_size:
                 break
@@ -210,7 +218,7 @@ class Relay:
                     rows.clear()
                     break
                 except OcrDeskError as exc:  # the local file or row is unusable
-                    self._reject(head, exc, changed)
+                    self.setbacks.reject(head, exc, changed)
                     task = None
                 if task is not None:
                     in_flight[self._pool.submit(task)] = key
@@ -220,6 +228,10 @@ class Relay:
                     rows.popleft()
                     continue
                 rows.clear()  # blocked: the rest of the group waits too
+            if not rows:
+                emptied.append(key)
+        for key in emptied:
+            del groups[key]
         return next_due
 
     def _prepare_group(
@@ -228,59 +240,80 @@ class Relay:
         """The pool task for the group's head row, or None when it is dropped or waits.
 
         A capture's ``upload_media`` row and the ``create_job`` row after it go as one
-        task: the job is created as soon as the upload is answered, with the media id of
-        that answer, without waiting for this thread to record the upload first. Each
-        keeps its own Idempotency-Key, and both are acknowledged in one commit.
+        request (``POST /v1/captures``, keyed by the job row's id), both acknowledged in
+        one commit: one round trip per capture instead of two.
         """
         head = rows[0]
+        after = rows[1] if len(rows) > 1 else None
+        if after is not None and self._is_capture(head, after):
+            job = self._check(head, changed)
+            if job is None:
+                return None
+            return self._capture_call(head, after, job)
         first = self._prepare(head, changed)
         if first is None:
             return None
-        then = self._chained_create(head, rows[1] if len(rows) > 1 else None)
-        if then is None:
-            return lambda: [first()]
+        return lambda: [first()]
 
-        def chain() -> list[Outcome]:
-            uploaded = first()
-            if uploaded.error is not None or uploaded.media is None:
-                return [uploaded]
-            return [uploaded, then(uploaded.media.id)]
+    def _is_capture(self, upload: OutboxEntry, create: OutboxEntry) -> bool:
+        """``create`` is the job of ``upload``'s media, due now, and goes right after it."""
+        return (
+            OutboxOp(upload.op) is OutboxOp.UPLOAD_MEDIA
+            and OutboxOp(create.op) is OutboxOp.CREATE_JOB
+            and create.job_id is not None
+            and create.job_id == upload.job_id
+            and create.media_asset_id is not None
+            and create.media_asset_id == upload.media_asset_id
+            and (create.next_attempt_at is None or create.next_attempt_at <= self._clock.now())
+        )
 
-        return chain
-
-    def _chained_create(
-        self, upload: OutboxEntry, after: OutboxEntry | None
-    ) -> Callable[[str], Outcome] | None:
-        """The create of ``after`` when it is the job of ``upload``'s media, due now."""
-        if (
-            after is None
-            or OutboxOp(upload.op) is not OutboxOp.UPLOAD_MEDIA
-            or OutboxOp(after.op) is not OutboxOp.CREATE_JOB
-            or after.job_id is None
-            or after.job_id != upload.job_id
-            or (after.next_attempt_at is not None and after.next_attempt_at > self._clock.now())
-        ):
-            return None
-        if after.media_asset_id is None or after.media_asset_id != upload.media_asset_id:
-            return None
-        create = self._create_call(after, None, uploads_first=False)
-        return lambda media_id: guarded(after, lambda: create(media_id))()
+    def _capture_call(
+        self, upload: OutboxEntry, create: OutboxEntry, job: Job
+    ) -> Callable[[], list[Outcome]]:
+        asset = self.media.get(upload.media_asset_id or "")
+        path, mime = self._file_for(asset.id)
+        job_type, metadata, force = _job_args(create, job)
+        return capture_call(
+            self._client,
+            upload,
+            create,
+            asset,
+            path,
+            mime,
+            job_type=job_type,
+            metadata=metadata,
+            force=force,
+        )
 
     # -- one row: prepare (here), send (pool thread), settle (here) --------------------
+
+    def _check(self, entry: OutboxEntry, changed: list[str]) -> Job | None:
+        """The row's job when an upload or create may go now; None when the row was
+        dropped (its job is gone, or was cancelled before the server had it) or waits
+        (its job failed: the retry button sends it again)."""
+        job = self.jobs.find(entry.job_id) if entry.job_id else None
+        if job is None:
+            self._drop(entry, "its job no longer exists")
+            return None
+        if job.status is JobStatus.CANCELLED and job.remote_id is None:
+            self._drop(entry, "the job was cancelled before it reached the server")
+            return None
+        if job.status is JobStatus.FAILED:
+            return None
+        return job
 
     def _prepare(self, entry: OutboxEntry, changed: list[str]) -> Callable[[], Outcome] | None:
         """The send to run in the pool, or None when the row is dropped or must wait."""
         op = OutboxOp(entry.op)
-        job = self.jobs.find(entry.job_id) if entry.job_id else None
-        if entry.job_id and job is None and op is not OutboxOp.DELETE_MEDIA:
-            self._drop(entry, "its job no longer exists")
-            return None
-        if job is not None and op in (OutboxOp.UPLOAD_MEDIA, OutboxOp.CREATE_JOB):
-            if job.status is JobStatus.CANCELLED and job.remote_id is None:
-                self._drop(entry, "the job was cancelled before it reached the server")
+        if op in (OutboxOp.UPLOAD_MEDIA, OutboxOp.CREATE_JOB) and entry.job_id:
+            job = self._check(entry, changed)
+            if job is None:
                 return None
-            if job.status is JobStatus.FAILED:
-                return None  # waits for the retry button
+        else:
+            job = self.jobs.find(entry.job_id) if entry.job_id else None
+            if entry.job_id and job is None and op is not OutboxOp.DELETE_MEDIA:
+                self._drop(entry, "its job no longer exists")
+                return None
         if op is OutboxOp.CANCEL_JOB and job is not None and job.remote_id is None:
             self._drop(entry, "the server never had this job")
             return None
@@ -290,8 +323,7 @@ class Relay:
             return guarded(entry, lambda: Outcome(entry=entry, media=upload()))
         if op is OutboxOp.CREATE_JOB:
             assert job is not None
-            create = self._create_call(entry, job, uploads_first=True)
-            return guarded(entry, lambda: create(None))
+            return guarded(entry, self._create_call(entry, job))
         if op in (OutboxOp.CANCEL_JOB, OutboxOp.RETRY_JOB):
             assert job is not None
             if job.remote_id is None:
@@ -322,44 +354,32 @@ class Relay:
         self._drop(entry, f"unknown outbox operation {entry.op!r}")
         return None
 
-    def _create_call(
-        self, entry: OutboxEntry, job: Job | None, *, uploads_first: bool
-    ) -> Callable[[str | None], Outcome]:
-        """``create(media_id)``: the job's ``POST /v1/jobs``. Without a media id it uses the
-        asset's recorded remote id, uploading the file first when there is none yet
-        (``uploads_first``; then ``job`` must be given)."""
-        payload = entry.payload
-        if job is None and ("job_type" not in payload or "metadata" not in payload):
-            job = self.jobs.get(entry.job_id or "")
-        remote_media: str | None = None
+    def _create_call(self, entry: OutboxEntry, job: Job) -> Callable[[], Outcome]:
+        """The job's ``POST /v1/jobs`` with the asset's recorded remote id, uploading the
+        file first when the server has none yet."""
+        asset = self.media.get(job.media_asset_id)
         upload_first = None
-        if uploads_first:
-            assert job is not None
-            asset = self.media.get(job.media_asset_id)
-            remote_media = asset.remote_id
-            if remote_media is None:
-                upload_first = self._upload_args(asset.id, key=f"{entry.id}.media")
-        if job is None:
-            job_type, metadata = str(payload["job_type"]), payload["metadata"]
-        else:
-            job_type = str(payload.get("job_type", job.job_type.value))
-            metadata = payload.get("metadata", job.metadata)
-        force = bool(payload.get("force", False))
+        if asset.remote_id is None:
+            upload_first = self._upload_args(asset.id, key=f"{entry.id}.media")
+        job_type, metadata, force = _job_args(entry, job)
         return create_call(
             self._client,
             entry,
             job_type=job_type,
             metadata=metadata,
             force=force,
-            remote_media=remote_media,
+            remote_media=asset.remote_id,
             upload_first=upload_first,
         )
 
-    def _upload_args(self, asset_id: str, *, key: str) -> Callable[[], RemoteMedia]:
-        asset = self.media.get(asset_id)
+    def _file_for(self, asset_id: str) -> tuple[Path, str]:
         if self._upload_file is None:
             raise _NoMediaStore("no media store configured: captured files cannot be read")
-        path, mime = self._upload_file(asset_id)
+        return self._upload_file(asset_id)
+
+    def _upload_args(self, asset_id: str, *, key: str) -> Callable[[], RemoteMedia]:
+        asset = self.media.get(asset_id)
+        path, mime = self._file_for(asset_id)
         return upload_call(self._client, asset, path, mime, key=key)
 
     def _drop(self, entry: OutboxEntry, why: str) -> None:
@@ -390,8 +410,8 @@ class Relay:
                 if not self._healthy():
                     self._conn.went_offline(error.message)
                     return False
-            return self._backoff(entry, error, changed)
-        return self._reject(entry, error, changed)
+            return self.setbacks.backoff(entry, error, changed)
+        return self.setbacks.reject(entry, error, changed)
 
     def _healthy(self) -> bool:
         try:
@@ -400,83 +420,13 @@ class Relay:
             return False
         return True
 
-    def _backoff(self, entry: OutboxEntry, error: SyncError, changed: list[str]) -> bool:
-        attempts = entry.attempts + 1
-        now = self._clock.now()
-        if attempts <= MAX_RETRIES:
-            delay = RETRY_DELAYS[attempts - 1].total_seconds()
-            if error.status_code == 429 and error.retry_after is not None:
-                delay = error.retry_after
-            due = now + timedelta(seconds=delay)
-            with self._store.write():
-                self.outbox.record_attempt(entry.id, error=error.message, next_attempt_at=due)
-            if error.status_code == 429:
-                self._conn.set(ConnectionState.RATE_LIMITED, reason=error.message, until=due)
-            return False
-        with self._store.write():
-            self.outbox.record_attempt(entry.id, error=error.message, next_attempt_at=None)
-            reason = (
-                f"gave up after {MAX_RETRIES} retries: {error.message}. "
-                "Press Retry to send it again."
-            )
-            if not self._fail_job(entry, reason, code=error.code):
-                # cancel/delete of a job already final here: keep trying at the slowest pace
-                self.outbox.record_attempt(
-                    entry.id, error=error.message, next_attempt_at=now + RETRY_DELAYS[-1]
-                )
-                return False
-            if OutboxOp(entry.op) is OutboxOp.RETRY_JOB:
-                self.outbox.ack(entry.id)  # the retry button writes a fresh one
-        if entry.job_id:
-            changed.append(entry.job_id)
-        return OutboxOp(entry.op) is OutboxOp.RETRY_JOB
-
-    def _reject(self, entry: OutboxEntry, error: OcrDeskError, changed: list[str]) -> bool:
-        op = OutboxOp(entry.op)
-        with self._store.write():
-            self.outbox.record_attempt(entry.id, error=error.message, next_attempt_at=None)
-            if op in (OutboxOp.UPLOAD_MEDIA, OutboxOp.CREATE_JOB, OutboxOp.RETRY_JOB):
-                self._fail_job(entry, error.message, code=error.code)
-            if op is not OutboxOp.CREATE_JOB and op is not OutboxOp.UPLOAD_MEDIA:
-                self.outbox.ack(entry.id)  # a refused cancel/retry/delete will never pass
-                if entry.job_id:
-                    changed.append(entry.job_id)
-                return True
-        if entry.job_id:
-            changed.append(entry.job_id)
-        return False
-
-    def _fail_job(self, entry: OutboxEntry, reason: str, *, code: str) -> bool:
-        job_ids = [entry.job_id] if entry.job_id else []
-        if not job_ids and entry.media_asset_id:
-            job_ids = [j.id for j in self.jobs.for_media(entry.media_asset_id)]
-        failed = False
-        for job_id in job_ids:
-            job = self.jobs.find(job_id)
-            if job is None or job.status not in (JobStatus.QUEUED, JobStatus.PROCESSING):
-                continue
-            self.jobs.transition(
-                job_id,
-                JobStatus.FAILED,
-                at=self._clock.now(),
-                reason=reason,
-                changes={
-                    "failed_at": self._clock.now(),
-                    "error_code": code,
-                    "last_error": reason,
-                    "retryable": False,
-                },
-            )
-            failed = True
-        return failed
-
     def _acknowledge(
         self, outcome: Outcome, changed: list[str], applied: list[AppliedUpdate]
     ) -> None:
         entry = outcome.entry
         now = self._clock.now()
         updates: list[AppliedUpdate] = []
-        with self._store.write():
+        with self._store.write(durable=False):  # see pump()
             if outcome.media is not None and entry.media_asset_id:
                 self.media.update(entry.media_asset_id, remote_id=outcome.media.id)
             if outcome.job is not None and entry.job_id:
@@ -525,6 +475,13 @@ class Relay:
 
 class _NoMediaStore(Exception):
     """The relay was built without a way to read captured files: uploads wait."""
+
+
+def _job_args(entry: OutboxEntry, job: Job) -> tuple[str, Any, bool]:
+    """A create row's job type, metadata and ``force``: its payload, else the job's."""
+    payload = entry.payload
+    job_type = str(payload.get("job_type", job.job_type.value))
+    return job_type, payload.get("metadata", job.metadata), bool(payload.get("force", False))
 
 
 def _cursor_key(cursor: str | None) -> tuple[int, str]:

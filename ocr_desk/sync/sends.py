@@ -18,7 +18,7 @@ from ocr_desk.store import MediaAsset, OutboxEntry
 
 from .client import ApiClient, RemoteJob, RemoteMedia
 
-__all__ = ["Outcome", "create_call", "guarded", "upload_call"]
+__all__ = ["Outcome", "capture_call", "create_call", "failure", "guarded", "upload_call"]
 
 log = logging.getLogger(__name__)
 
@@ -37,16 +37,22 @@ def guarded(entry: OutboxEntry, call: Callable[[], Outcome]) -> Callable[[], Out
     def run() -> Outcome:
         try:
             return call()
-        except SyncError as exc:
-            return Outcome(entry=entry, error=exc)
-        except Exception as exc:  # a bug must not kill the pool thread silently
-            log.exception("sending outbox row %s failed", entry.id)
-            return Outcome(
-                entry=entry,
-                error=TransientSyncError(f"unexpected error: {exc!r}", code="CLIENT_ERROR"),
-            )
+        except Exception as exc:
+            return failure(entry, exc)
 
     return run
+
+
+def failure(entry: OutboxEntry, exc: Exception) -> Outcome:
+    """The outcome of a send that raised: a sync error as it is, anything else (a bug)
+    logged and retried like a transient error, so a pool thread never dies of it."""
+    if isinstance(exc, SyncError):
+        return Outcome(entry=entry, error=exc)
+    log.error("sending outbox row %s failed", entry.id, exc_info=exc)
+    return Outcome(
+        entry=entry,
+        error=TransientSyncError(f"unexpected error: {exc!r}", code="CLIENT_ERROR"),
+    )
 
 
 def upload_call(
@@ -78,17 +84,16 @@ def create_call(
     force: bool,
     remote_media: str | None,
     upload_first: Callable[[], RemoteMedia] | None,
-) -> Callable[[str | None], Outcome]:
-    """``create(media_id)``: the job's ``POST /v1/jobs`` with the row's key. Without a
-    media id it uses ``remote_media``, or runs ``upload_first`` and takes its answer's."""
+) -> Callable[[], Outcome]:
+    """The job's ``POST /v1/jobs`` with the row's key, for the media ``remote_media``, or
+    the one ``upload_first`` answers with (the server has not got the file yet)."""
 
-    def create(media_id: str | None) -> Outcome:
+    def create() -> Outcome:
         media = None
-        if media_id is None:
-            media_id = remote_media
-            if upload_first is not None:
-                media = upload_first()
-                media_id = media.id
+        media_id = remote_media
+        if upload_first is not None:
+            media = upload_first()
+            media_id = media.id
         assert media_id is not None
         remote, replayed = client.create_job(
             media_id=media_id,
@@ -102,3 +107,44 @@ def create_call(
         return Outcome(entry=entry, media=media, job=remote)
 
     return create
+
+
+def capture_call(
+    client: ApiClient,
+    upload: OutboxEntry,
+    create: OutboxEntry,
+    asset: MediaAsset,
+    path: Path,
+    mime: str,
+    *,
+    job_type: str,
+    metadata: Mapping[str, Any] | None,
+    force: bool,
+) -> Callable[[], list[Outcome]]:
+    """``POST /v1/captures``: the asset's file (``path``) and its job in one request, keyed
+    by the ``create`` row. Answers both rows; a failure is reported on ``upload`` (the
+    group's head, which then waits out the backoff)."""
+
+    def send() -> list[Outcome]:
+        media, job, replayed = client.create_capture(
+            path,
+            mime_type=mime,
+            document_type=asset.document_type.value,
+            captured_at=format_ts(asset.captured_at),
+            original_name=asset.original_name,
+            job_type=job_type,
+            metadata=metadata,
+            force=force,
+            idempotency_key=create.id,
+        )
+        if replayed:
+            job = client.get_job(job.id)
+        return [Outcome(entry=upload, media=media), Outcome(entry=create, job=job)]
+
+    def run() -> list[Outcome]:
+        try:
+            return send()
+        except Exception as exc:
+            return [failure(upload, exc)]
+
+    return run

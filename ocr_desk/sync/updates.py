@@ -60,12 +60,12 @@ class JobUpdater:
         Returns None when no local job knows that remote id (yet). Updates the
         local store in one transaction; a status the table cannot reach from the
         local one (a job cancelled here, completed there) is logged and left.
+        ``local``, when given, is that job as read inside the caller's open transaction.
         """
         with self._store.write():
             job = local if local is not None else self.jobs.find_by_remote_id(remote.id)
             if job is None:
                 return None
-            job = self.jobs.get(job.id)
             try:
                 target = JobStatus(remote.status)
             except ValueError:

@@ -87,6 +87,36 @@ def test_nested_writes_roll_back_only_the_inner_part(db_path: Path) -> None:
         assert store.query("SELECT x FROM t ORDER BY x") == [{"x": 1}, {"x": 3}]
 
 
+def test_a_write_that_need_not_be_durable_relaxes_only_its_own_commit(db_path: Path) -> None:
+    def level(store: Store) -> int:
+        return int(store.conn.execute("PRAGMA synchronous").fetchone()[0])
+
+    full, normal = 2, 1
+    with open_store(db_path) as store:
+        store.conn.execute("CREATE TABLE t (x)")
+        assert level(store) == full
+        with store.write(durable=False):
+            assert level(store) == normal
+            store.conn.execute("INSERT INTO t VALUES (1)")
+            with store.write():  # a nested write joins it: still one relaxed commit
+                store.conn.execute("INSERT INTO t VALUES (2)")
+        assert level(store) == full
+
+        def fails() -> None:
+            with store.write(durable=False):
+                store.conn.execute("INSERT INTO t VALUES (3)")
+                raise ValueError("undo")
+
+        with pytest.raises(ValueError, match="undo"):
+            fails()
+        assert level(store) == full
+        assert store.query("SELECT x FROM t ORDER BY x") == [{"x": 1}, {"x": 2}]
+    with open_store(db_path, synchronous="NORMAL") as store:
+        with store.write(durable=False):
+            assert level(store) == normal
+        assert level(store) == normal
+
+
 def test_store_does_not_import_sqlite_utils_until_asked(tmp_path: Path) -> None:
     code = (
         "import sys; from ocr_desk.store import open_store; "

@@ -96,6 +96,53 @@ def test_upload_resend_is_byte_identical(tmp_path: Path) -> None:
     assert b'name="document_type"' in bodies[0]
 
 
+def test_capture_sends_the_file_and_the_job_fields_in_one_request(tmp_path: Path) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        request.read()
+        seen.append(request)
+        media = {"id": "m1", "sha256": "ab", "size_bytes": 3, "duplicate": False}
+        headers = {"Idempotent-Replayed": "true"} if len(seen) > 1 else None
+        return httpx.Response(201, json={"media": media, "job": JOB}, headers=headers)
+
+    photo = tmp_path / "r.jpg"
+    photo.write_bytes(b"\xff\xd8\xffdata")
+    answers = []
+    with _client(handler) as client:
+        for _ in range(2):
+            answers.append(
+                client.create_capture(
+                    photo,
+                    mime_type="image/jpeg",
+                    document_type="invoice",
+                    captured_at="2026-03-10T09:00:00.000000Z",
+                    original_name="r.jpg",
+                    job_type="receipt",
+                    metadata={"project": "A-12"},
+                    force=True,
+                    idempotency_key="0190-abc",
+                )
+            )
+    assert [(m.id, j.id, replayed) for m, j, replayed in answers] == [
+        ("m1", "j1", False),
+        ("m1", "j1", True),
+    ]
+    first, again = seen
+    assert first.url.path == "/v1/captures"
+    assert first.headers["Idempotency-Key"] == "0190-abc"
+    assert first.content == again.content  # a resend is byte-for-byte the same
+    form = first.content.decode("latin-1")
+    for name, value in [
+        ("document_type", "invoice"),
+        ("job_type", "receipt"),
+        ("metadata", '{"project": "A-12"}'),
+        ("force", "true"),
+    ]:
+        assert f'name="{name}"\r\n\r\n{value}\r\n' in form
+    assert "\xff\xd8\xffdata" in form
+
+
 @pytest.mark.parametrize(
     ("status", "code", "kind"),
     [

@@ -56,8 +56,10 @@ def test_no_capture_lost_or_duplicated_through_a_faulty_network(
     account = server.add_account()
     proxy.plan = Script(
         {
-            ("POST", "/v1/media"): [DROP, CUT, answer(500), answer(502), delay(0.2), CUT],
-            ("POST", "/v1/jobs"): [CUT, answer(500), DROP, CUT, answer(502), CUT, delay(0.2)],
+            ("POST", "/v1/captures"): [
+                *(DROP, CUT, answer(500), answer(502)),
+                *(delay(0.2), CUT, answer(500), CUT, DROP),
+            ],
             ("GET", "/v1/events"): [DROP, answer(502)],
         }
     )
@@ -95,7 +97,7 @@ def test_retry_schedule_then_failed_then_manual_retry(
     account = server.add_account()
     proxy.plan = Script(
         {
-            ("POST", "/v1/media"): [
+            ("POST", "/v1/captures"): [
                 answer(500),
                 answer(502),
                 answer(429, {"Retry-After": "7"}),
@@ -110,7 +112,7 @@ def test_retry_schedule_then_failed_then_manual_retry(
     service = ctx.job_service()
 
     def uploads() -> int:
-        return len(proxy.requests("/v1/media"))
+        return len(proxy.requests("/v1/captures"))
 
     try:
         [job_id] = capture(ctx, 1)

@@ -1,6 +1,6 @@
-"""Several captures in flight at once: per capture one upload then one job create, each
-with its own outbox row's key, the create only after its upload was answered, and
-exactly one media and one job per capture on the server."""
+"""Several captures in flight at once: per capture one request (``POST /v1/captures``,
+the file and its job) keyed by its job row, and exactly one media and one job per
+capture on the server; a later job for a file the server has goes as ``POST /v1/jobs``."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from ocr_desk.core import JobStatus, ManualClock
-from ocr_desk.store import OutboxRepository
+from ocr_desk.store import MediaRepository, OutboxRepository
 from ocr_desk.sync import EngineOptions
 
 from .live import LiveServer, capture, client_context, make_engine, run_until
@@ -97,35 +97,40 @@ def test_pooled_captures_keep_order_and_reach_the_server_once(
     try:
         job_ids = capture(ctx, 12)
         rows = outbox.pending()
-        keys = {r.id for r in rows}
-        assert len(keys) == 24
+        assert len(rows) == 24
+        job_keys = {r.id for r in rows if r.op == "create_job"}
         run_until(engine, lambda: outbox.count() == 0, what="the outbox drained")
+
+        posts = [s for s in recorder.sent if s.method == "POST"]
+        assert [s.path for s in posts] == ["/v1/captures"] * 12  # one request per capture
+        assert {s.key for s in posts} == job_keys  # keyed by the job's outbox row, once
+        assert not [s for s in recorder.sent if s.path.startswith("/v1/jobs/")]  # no re-reads
+        assert 2 <= recorder.most_in_flight <= 3
+        remote = server.jobs()
+        assert len(remote) == 12
+        assert len({r["media_id"] for r in remote}) == 12
+        assert len(server.media()) == 12
+        service = ctx.job_service()
+        assert sorted(service.get(j).remote_id or "" for j in job_ids) == sorted(
+            r["id"] for r in remote
+        )
+        assert {service.get(j).status for j in job_ids} == {JobStatus.QUEUED}
+        assets = {service.get(j).media_asset_id for j in job_ids}
+        media = MediaRepository(ctx.store, company_id=ctx.company_id)
+        assert {media.get(a).remote_id for a in assets} == {r["media_id"] for r in remote}
+
+        # a second job for a file the server has: the job alone, for the recorded media
+        first = service.get(job_ids[0])
+        again = service.create_job(media_asset_id=first.media_asset_id, job_type="invoice")
+        [row] = outbox.pending()
+        run_until(engine, lambda: outbox.count() == 0, what="the second job sent")
+        last = recorder.sent[-1]
+        assert (last.method, last.path, last.key) == ("POST", "/v1/jobs", row.id)
+        assert json.loads(last.body)["media_id"] == media.get(first.media_asset_id).remote_id
+        # the server answers with the file's live job: here it is a duplicate
+        assert service.get(again.id).status is JobStatus.CANCELLED
+        assert len(server.jobs()) == 12
     finally:
         engine.close()
         engine.client.close()
-
-    posts = [s for s in recorder.sent if s.method == "POST"]
-    uploads = [s for s in posts if s.path == "/v1/media"]
-    creates = [s for s in posts if s.path == "/v1/jobs"]
-    assert len(uploads) == len(creates) == 12  # nothing more per capture (no GET after)
-    assert {s.key for s in posts} == keys  # each row's own Idempotency-Key, once
-    assert not [s for s in recorder.sent if s.method == "GET" and s.path.startswith("/v1/jobs/")]
-    assert 1 <= recorder.most_in_flight <= 3
-    for create in creates:
-        [upload] = [u for u in uploads if u.answer and _media_id(u) in create.body.decode()]
-        assert upload.answered <= create.started  # the job only after its upload's answer
-
-    remote = server.jobs()
-    assert len(remote) == 12
-    assert len({r["media_id"] for r in remote}) == 12
-    assert len(server.media()) == 12
-    service = ctx.job_service()
-    assert sorted(service.get(j).remote_id or "" for j in job_ids) == sorted(
-        r["id"] for r in remote
-    )
-    assert {service.get(j).status for j in job_ids} == {JobStatus.QUEUED}
-    ctx.close()
-
-
-def _media_id(sent: Sent) -> str:
-    return str(json.loads(sent.answer)["id"])
+        ctx.close()

@@ -25,6 +25,7 @@ from ..errors import RateLimited, http_status
 from ..ocr import OcrEngine
 from ..worker import Worker
 from .events import Broadcaster
+from .media_routes import media_router
 from .routes import router
 from .uploads import RecentTokens
 
@@ -138,6 +139,7 @@ def create_app(ctx: ServerContext, *, engine: OcrEngine | None = None, workers: 
     app.state.broadcaster = Broadcaster(ctx.db)
     app.state.recent_tokens = RecentTokens()
     app.include_router(router)
+    app.include_router(media_router)
 
     @app.exception_handler(OcrDeskError)
     async def on_ocr_desk_error(request: Request, exc: OcrDeskError) -> JSONResponse:

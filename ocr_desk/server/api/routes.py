@@ -1,17 +1,16 @@
-"""The v1 endpoints of docs/api.md. Handlers are plain functions run in the thread pool."""
+"""The v1 endpoints of docs/api.md, but uploads (``media_routes``). Handlers are plain
+functions run in the thread pool."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.concurrency import run_in_threadpool
 
 from ocr_desk import __version__
-from ocr_desk.core import JobStatus, JobType, format_ts, parse_ts
+from ocr_desk.core import JobStatus, format_ts
 
 from ..context import ServerContext
 from ..errors import Unauthorized, ValidationFailed
@@ -27,21 +26,20 @@ from .schemas import (
     JobList,
     JobOut,
     Me,
-    MediaOut,
     QueueStatusOut,
     TokenOut,
     TokenRequest,
     UsageOut,
 )
-from .uploads import ReceivedForm, RecentTokens, read_upload
+from .uploads import RecentTokens
 
-__all__ = ["router"]
+__all__ = ["Creds", "IdemKey", "ctx", "error_responses", "principal", "recent_tokens", "router"]
 
 router = APIRouter()
 _bearer = HTTPBearer(auto_error=False, description="An API token of `user add` or /v1/auth/token")
 
 
-def _err(*codes: int) -> dict[int | str, dict[str, Any]]:
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     base = {401, 422, 500}
     return {code: {"model": ErrorBody} for code in sorted(base | set(codes))}
 
@@ -57,11 +55,11 @@ def principal(request: Request, creds: HTTPAuthorizationCredentials | None) -> P
     if creds is None:
         raise Unauthorized("send the header Authorization: Bearer <token>; sign in to get one")
     caller = ctx(request).accounts.authenticate(creds.credentials)
-    _recent(request).remember(creds.credentials)
+    recent_tokens(request).remember(creds.credentials)
     return caller
 
 
-def _recent(request: Request) -> RecentTokens:
+def recent_tokens(request: Request) -> RecentTokens:
     recent: RecentTokens = request.app.state.recent_tokens
     return recent
 
@@ -81,7 +79,7 @@ def healthz() -> dict[str, str]:
 @router.post(
     "/v1/auth/token",
     response_model=TokenOut,
-    responses=_err(413),
+    responses=error_responses(413),
     summary="Exchange email + password for an API token",
 )
 def auth_token(request: Request, body: TokenRequest, idempotency_key: IdemKey = None) -> Any:
@@ -91,123 +89,10 @@ def auth_token(request: Request, body: TokenRequest, idempotency_key: IdemKey = 
     return {"token": token, "user": {"email": who.email}, "company": who.company.to_dict()}
 
 
-@router.get("/v1/me", response_model=Me, responses=_err())
+@router.get("/v1/me", response_model=Me, responses=error_responses())
 def me(request: Request, creds: Creds) -> Any:
     caller = principal(request, creds)
     return {"user": {"email": caller.email}, "company": caller.company.to_dict()}
-
-
-_UPLOAD_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "the image or PDF; its content is sniffed",
-                        },
-                        "sha256": {"type": "string", "maxLength": 64},
-                        "document_type": {
-                            "type": "string",
-                            "default": "receipt",
-                            "enum": [t.value for t in JobType],
-                        },
-                        "captured_at": {"type": "string", "maxLength": 40},
-                        "original_name": {"type": "string", "maxLength": 500},
-                    },
-                }
-            }
-        },
-    }
-}
-
-
-@router.post(
-    "/v1/media",
-    response_model=MediaOut,
-    status_code=201,
-    responses={
-        200: {"model": MediaOut, "description": "already stored (duplicate)"},
-        **_err(400, 413, 415, 429),
-    },
-    openapi_extra=_UPLOAD_BODY,
-)
-async def upload_media(request: Request, creds: Creds, idempotency_key: IdemKey = None) -> Response:
-    """The body is parsed on the event loop as it arrives (no thread hop per chunk); the
-    database work then takes one hop to the thread pool, where the token is checked again."""
-    if creds is None or not _recent(request).seen(creds.credentials):
-        await run_in_threadpool(principal, request, creds)  # refuse before reading the body
-    c = ctx(request)
-    form = await read_upload(request.headers.get("content-type", ""), request.stream(), c.media)
-    try:
-        return await run_in_threadpool(_store_upload, request, creds, form, idempotency_key)
-    finally:
-        if form.pending is not None:
-            form.pending.discard()  # already moved into place unless the request failed
-
-
-def _store_upload(
-    request: Request, creds: Creds, form: ReceivedForm, idempotency_key: str | None
-) -> Response:
-    caller = principal(request, creds)
-    c = ctx(request)
-    pending = form.pending
-    assert pending is not None  # read_upload refuses a form without a file
-    fields = form.fields
-    try:
-        document_type = JobType(fields.get("document_type") or JobType.RECEIPT)
-    except ValueError as exc:
-        raise ValidationFailed(
-            "document_type must be one of: " + ", ".join(t.value for t in JobType)
-        ) from exc
-    captured_at = fields.get("captured_at")
-    when = _parse_time(captured_at, "captured_at")
-    sha256 = fields.get("sha256")
-    original_name = fields.get("original_name")
-    if sha256 is not None and sha256.strip().lower() != pending.sha256:
-        raise ValidationFailed(
-            f"the file's SHA-256 is {pending.sha256}, not {sha256}; "
-            "the upload was damaged: send it again"
-        )
-
-    def action() -> tuple[int, Any]:
-        media, created = c.media.store(
-            caller,
-            pending,
-            document_type=document_type.value,
-            captured_at=when,
-            original_name=original_name,
-        )
-        return (201 if created else 200), media.to_dict(duplicate=not created)
-
-    content = {
-        "sha256": pending.sha256,
-        "document_type": document_type.value,
-        "captured_at": captured_at,
-        "original_name": original_name,
-    }
-    return run_idempotent(
-        c.db,
-        c.clock,
-        caller,
-        idempotency_key,
-        method="POST",
-        path="/v1/media",
-        content=content,
-        action=action,
-    )
-
-
-@router.delete("/v1/media/{media_id}", status_code=204, responses=_err(404))
-def delete_media(request: Request, creds: Creds, media_id: str) -> Response:
-    caller = principal(request, creds)
-    ctx(request).media.delete(caller.company_id, media_id)
-    return Response(status_code=204)
 
 
 @router.post(
@@ -216,7 +101,7 @@ def delete_media(request: Request, creds: Creds, media_id: str) -> Response:
     status_code=201,
     responses={
         200: {"model": JobOut, "description": "the media's existing job"},
-        **_err(400, 402, 404, 413),
+        **error_responses(400, 402, 404, 413),
     },
 )
 def create_job(
@@ -247,13 +132,13 @@ def create_job(
     )
 
 
-@router.get("/v1/jobs/{job_id}", response_model=JobOut, responses=_err(404))
+@router.get("/v1/jobs/{job_id}", response_model=JobOut, responses=error_responses(404))
 def get_job(request: Request, creds: Creds, job_id: str) -> Response:
     caller = principal(request, creds)
     return JSONResponse(ctx(request).jobs.get(caller.company_id, job_id).to_dict())
 
 
-@router.get("/v1/jobs", response_model=JobList | ChangeList, responses=_err(400))
+@router.get("/v1/jobs", response_model=JobList | ChangeList, responses=error_responses(400))
 def list_jobs(
     request: Request,
     creds: Creds,
@@ -305,7 +190,9 @@ def _status_change(
     )
 
 
-@router.post("/v1/jobs/{job_id}/cancel", response_model=JobOut, responses=_err(404, 409, 413))
+@router.post(
+    "/v1/jobs/{job_id}/cancel", response_model=JobOut, responses=error_responses(404, 409, 413)
+)
 def cancel_job(
     request: Request, creds: Creds, job_id: str, idempotency_key: IdemKey = None
 ) -> Response:
@@ -313,7 +200,9 @@ def cancel_job(
     return _status_change(request, caller, job_id, idempotency_key, "cancel")
 
 
-@router.post("/v1/jobs/{job_id}/retry", response_model=JobOut, responses=_err(404, 409, 413))
+@router.post(
+    "/v1/jobs/{job_id}/retry", response_model=JobOut, responses=error_responses(404, 409, 413)
+)
 def retry_job(
     request: Request, creds: Creds, job_id: str, idempotency_key: IdemKey = None
 ) -> Response:
@@ -321,13 +210,13 @@ def retry_job(
     return _status_change(request, caller, job_id, idempotency_key, "retry")
 
 
-@router.get("/v1/queue-status", response_model=QueueStatusOut, responses=_err())
+@router.get("/v1/queue-status", response_model=QueueStatusOut, responses=error_responses())
 def queue_status(request: Request, creds: Creds) -> Response:
     caller = principal(request, creds)
     return JSONResponse(ctx(request).jobs.queue_status(caller.company_id).to_dict())
 
 
-@router.get("/v1/usage", response_model=UsageOut, responses=_err())
+@router.get("/v1/usage", response_model=UsageOut, responses=error_responses())
 def usage(request: Request, creds: Creds) -> Response:
     caller = principal(request, creds)
     c = ctx(request)
@@ -365,7 +254,7 @@ def usage(request: Request, creds: Creds) -> Response:
             "content": {"text/event-stream": {"schema": {"type": "string"}}},
             "description": "job changes as server-sent events",
         },
-        **_err(400),
+        **error_responses(400),
     },
 )
 def events(
@@ -402,14 +291,3 @@ def _parse_cursor(text: str, name: str) -> int:
     if not (digits.isascii() and digits.isdigit()) or len(digits) > 18:
         raise ValidationFailed(f"{name} must be a cursor this server gave out (digits), or 0")
     return int(digits)
-
-
-def _parse_time(text: str | None, name: str) -> datetime | None:
-    if text is None or not text.strip():
-        return None
-    try:
-        return parse_ts(text.strip())
-    except ValueError as exc:
-        raise ValidationFailed(
-            f"{name} must be an ISO 8601 time such as 2026-03-10T09:00:00Z"
-        ) from exc

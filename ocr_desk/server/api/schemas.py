@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ocr_desk.core import JobType
 
 __all__ = [
+    "CaptureOut",
     "ChangeList",
     "ErrorBody",
     "Health",
@@ -121,6 +122,11 @@ class JobOut(_Out):
     processing_ms: int | None
     cost: Cost | None
     cursor: str
+
+
+class CaptureOut(_Out):
+    media: MediaOut
+    job: JobOut
 
 
 class JobList(_Out):

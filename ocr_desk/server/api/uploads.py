@@ -22,10 +22,13 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from ..errors import ValidationFailed
 from ..media import MediaService, PendingUpload, UploadWriter
 
-__all__ = ["FORM_FIELDS", "ReceivedForm", "RecentTokens", "read_upload"]
+__all__ = ["CAPTURE_FIELDS", "FORM_FIELDS", "ReceivedForm", "RecentTokens", "read_upload"]
 
 FORM_FIELDS = {"sha256": 64, "document_type": 20, "captured_at": 40, "original_name": 500}
 """The text fields an upload may carry, with their longest allowed value."""
+
+CAPTURE_FIELDS = {**FORM_FIELDS, "job_type": 20, "metadata": 20_000, "force": 5}
+"""An upload's fields plus its job's (``POST /v1/captures``)."""
 
 
 class RecentTokens:
@@ -63,8 +66,9 @@ class ReceivedForm:
 
 
 class _Collector:
-    def __init__(self, media: MediaService) -> None:
+    def __init__(self, media: MediaService, fields: dict[str, int]) -> None:
         self.media = media
+        self.fields = fields
         self.form = ReceivedForm()
         self.header_field = bytearray()
         self.header_value = bytearray()
@@ -98,18 +102,18 @@ class _Collector:
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         if self.name == "file" and self.writer is not None:
             self.writer.write(data[start:end])
-        elif self.name in FORM_FIELDS:
+        elif self.name in self.fields:
             self.value += data[start:end]
-            if len(self.value) > FORM_FIELDS[self.name]:
+            if len(self.value) > self.fields[self.name]:
                 raise ValidationFailed(
-                    f"{self.name} is longer than {FORM_FIELDS[self.name]} characters"
+                    f"{self.name} is longer than {self.fields[self.name]} characters"
                 )
 
     def on_part_end(self) -> None:
         if self.name == "file" and self.writer is not None:
             self.form.pending = self.writer.finish()
             self.writer = None
-        elif self.name in FORM_FIELDS:
+        elif self.name in self.fields:
             try:
                 self.form.fields[self.name] = self.value.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -123,14 +127,18 @@ class _Collector:
 
 
 async def read_upload(
-    content_type: str, stream: AsyncIterator[bytes], media: MediaService
+    content_type: str,
+    stream: AsyncIterator[bytes],
+    media: MediaService,
+    fields: dict[str, int] = FORM_FIELDS,
 ) -> ReceivedForm:
-    """Parse a multipart body from ``stream`` on the event loop."""
+    """Parse a multipart body from ``stream`` on the event loop; text parts other than
+    ``fields`` are ignored."""
     kind, options = parse_options_header(content_type)
     boundary = options.get(b"boundary")
     if kind != b"multipart/form-data" or not boundary:
         raise ValidationFailed("send the file as multipart/form-data with a part named file")
-    collector = _Collector(media)
+    collector = _Collector(media, fields)
     callbacks = {
         name: getattr(collector, name)
         for name in (

@@ -34,6 +34,7 @@ def test_openapi_document_lists_every_endpoint(live: LiveServer) -> None:
         "/v1/me",
         "/v1/media",
         "/v1/media/{media_id}",
+        "/v1/captures",
         "/v1/jobs",
         "/v1/jobs/{job_id}",
         "/v1/jobs/{job_id}/cancel",
