@@ -1,4 +1,4 @@
-"""The merchant block at the top of a receipt: the business name and its address.
+"""The merchant block at the top of a receipt: the business name (the address is in ``address``).
 
 Receipts print the name first (often in a larger font, sometimes over two rows,
 often with a legal suffix such as ``SDN BHD`` or ``LTD``), then the street address
@@ -24,8 +24,9 @@ from ocr_desk.server.extract.patterns import (
     TOTAL,
 )
 from ocr_desk.server.extract.values import find_amounts, find_dates, find_times
+from ocr_desk.server.extract.words import NAME_WORDS, PLACE_WORDS, place_only, repair_words
 
-__all__ = ["Found", "find_address", "find_merchant"]
+__all__ = ["Found", "clean", "clean_name", "find_merchant", "is_label", "strip_registration"]
 
 SEARCH_ROWS = 10
 LARGE_TYPE = 1.1
@@ -68,12 +69,30 @@ def clean_name(text: str) -> str:
     return text.strip(" :;|_-")
 
 
-def _strip_registration(text: str) -> str:
+def strip_registration(text: str) -> str:
+    """``text`` without company registration numbers ("(123456-K)")."""
     return clean(REGISTRATION.sub(" ", text))
 
 
 _LABEL = re.compile(r"^\s*(?!no\b)[A-Za-z][A-Za-z .\-]{1,24}(?:no\.?|#)?\s*:", re.IGNORECASE)
+
+
+def is_label(text: str) -> re.Match[str] | None:
+    """A leading "Label:" ("Document No :", "Cashier:"), not "NO: 28" of an address."""
+    return _LABEL.match(text)
+
+
 _OWNER = re.compile(r"^\s*[A-Za-z ]{3,20}\s*:\s*")
+_STREET_START = re.compile(
+    r"^\W*(?:(?:no|lot|unit)\b\.?\s*)?[A-Z]{0,2}\d[\w/-]*\s*[,.]?\s*"
+    r"(?:jalan|jln|jl|lorong|lrg|persiaran|lebuh|rue|via|calle|avenida)\b"
+    r"|^\W*\d+[A-Za-z]?\s+(?:[A-Za-z.']+\s+){1,3}(?:street|st|road|rd|avenue|ave|lane|"
+    r"blvd|boulevard|drive|dr|way|highway|hwy|court|ct|place|pl)\b"
+    r"|^\s*\d{5}\s+[A-Za-z]{3,}(?:\s+[A-Za-z]+)*\W*$",
+    re.IGNORECASE,
+)
+"""A row that starts a street address ("K3-113, JL SULTAN", "12 Main Street") or names
+a postcode and town ("80300 JOHOR BAHRU"): the business name was not read above it."""
 
 
 def _dangling(name: str) -> bool:
@@ -93,9 +112,20 @@ def _letters(text: str) -> int:
     return sum(ch.isalpha() for ch in text)
 
 
+def _starts_address(text: str) -> bool:
+    """A street or postcode row that names no business ("88 Street Food" does)."""
+    return bool(
+        _STREET_START.search(text)
+        and not COMPANY_SUFFIX.search(text)
+        and not COMPANY_HINT.search(text)
+    )
+
+
 def _is_name_like(text: str) -> bool:
-    stripped = _strip_registration(text)
-    if _letters(stripped) < 3 or DOC_TITLE.match(stripped):
+    stripped = strip_registration(text)
+    if _letters(stripped) < 3 or DOC_TITLE.match(stripped) or place_only(stripped):
+        return False  # a region alone ("JOHOR") ends an address
+    if _starts_address(stripped):
         return False
     if CONTACT.search(stripped) or find_dates(stripped) or find_times(stripped):
         return False
@@ -105,7 +135,7 @@ def _is_name_like(text: str) -> bool:
 
 
 def _row_score(rows: list[Row], texts: list[str], index: int, median_height: float) -> float:
-    text = _strip_registration(texts[index])
+    text = strip_registration(texts[index])
     letters = _letters(text)
     score = 1.0 - index * 0.15
     if COMPANY_SUFFIX.search(text):
@@ -134,6 +164,8 @@ def find_merchant(rows: list[Row]) -> Found | None:
     median_height = heights[len(heights) // 2] if heights else 1.0
     best: tuple[float, int] | None = None
     for index in range(min(SEARCH_ROWS, len(rows))):
+        if best is None and _starts_address(strip_registration(texts[index])):
+            return None  # the address comes first: the name was not read (or not printed)
         if not _is_name_like(texts[index]):
             continue
         score = _row_score(rows, texts, index, median_height)
@@ -143,7 +175,7 @@ def find_merchant(rows: list[Row]) -> Found | None:
         return None
     score, first = best
     last = first
-    name = _strip_registration(texts[first])
+    name = strip_registration(texts[first])
     # "POPULAR BOOK" / "CO. (M) SDN BHD": a row that is mostly a legal suffix completes
     # the row above it.
     suffix = COMPANY_SUFFIX.search(name)
@@ -169,18 +201,18 @@ def find_merchant(rows: list[Row]) -> Found | None:
         and joins_above(first - 1)
     ):
         first -= 1
-        name = _strip_registration(texts[first]) + " " + name
+        name = strip_registration(texts[first]) + " " + name
         # "AIK HUAT HARDWARE" / "ENTERPRISE (SETIA" / "ALAM) SDN BHD": an open bracket
         # above still belongs to the name, and so does the row above it.
-        if _dangling(_strip_registration(texts[first])) and first > 0 and joins_above(first - 1):
+        if _dangling(strip_registration(texts[first])) and first > 0 and joins_above(first - 1):
             first -= 1
-            name = _strip_registration(texts[first]) + " " + name
+            name = strip_registration(texts[first]) + " " + name
     # "HOME MASTER HARDWARE &" / "ELECTRICAL"; "AIK HUAT HARDWARE" / "ENTERPRISE (SETIA" /
     # "ALAM) SDN BHD": a name left open, or whose legal suffix follows within two rows.
     elif COMPANY_SUFFIX.search(name) is None:
         ahead: list[str] = []
         for index in range(last + 1, min(last + 3, len(rows))):
-            following = clean_name(_strip_registration(texts[index]))
+            following = clean_name(strip_registration(texts[index]))
             if not _is_name_like(texts[index]) or ADDRESS_HINT.search(following):
                 break
             ahead.append(following)
@@ -201,104 +233,5 @@ def find_merchant(rows: list[Row]) -> Found | None:
                     break
     confidence = max(0.2, min(0.95, 0.45 + score * 0.3))
     confidence *= sum(rows[i].confidence for i in range(first, last + 1)) / (last - first + 1)
-    return Found(value=clean_name(name), confidence=confidence, first_row=first, last_row=last)
-
-
-def _address_tidy(text: str) -> str:
-    """An address as printed, undoing what OCR does to small thermal print.
-
-    - a full stop after a whole word or a number, between address parts, is nearly
-      always the comma that separates them ("TAMAN SENTOSA. JALAN KAPAR",
-      "NO.32 & 33. JALAN SR 1/9. SEKSYEN 9"); a full stop read next to a comma, or a
-      colon after a place name (labels are short: "NO: 28"), is a speck;
-    - a postcode run into its town ("57000KL") and a road word run into the road's
-      code ("JALANSS23/11") get their space back;
-    - the road words themselves, when a letter was misread: ``10T``/``1.OT`` for LOT
-      (first word only: "LOT 1851-A"), ``JAIAN`` for JALAN.
-    """
-    text = re.sub(r"(?<=[A-Za-z]{4})\. (?=[A-Za-z0-9])", ", ", text)
-    text = re.sub(r"(?:(?<=\d)|(?<=\d[A-Za-z])|(?<=\d-[A-Za-z]))\. (?=[A-Za-z0-9])", ", ", text)
-    text = re.sub(r"\s*(?:\.\s*,|,\s*\.)(?!\d)", ",", text)
-    text = re.sub(r"(?<=[A-Za-z]{4}):(?=\s+[A-Za-z])", "", text)  # "BERJUNTAI: SELANGOR"
-    text = re.sub(r"\b(\d{5})(?=[A-Za-z]{2,}\b)", r"\1 ", text)
-    text = re.sub(r"(?i)\b(jalan|jln)(?=[a-z]{1,4}\s?\d)", r"\1 ", text)
-    text = re.sub(r"^(?:[1Il]\.?[0O]|L0)T(?=\s+\w*\d)", "LOT", text)
-    return re.sub(
-        r"(?i)\bJ[A4][Il1][A4]N\b",
-        lambda m: "JALAN" if m.group(0).isupper() else "Jalan",
-        text,
-    )
-
-
-COUNTRY_END = re.compile(
-    r"\b(?:malaysia|singapore|indonesia|thailand|philippines|vietnam|brunei|india|china|"
-    r"hong\s*kong|taiwan|japan|korea|australia|new\s*zealand|usa|u\.s\.a\.?|united\s*states|"
-    r"canada|uk|united\s*kingdom|ireland|germany|deutschland|france|spain|espa[nñ]a|italy|"
-    r"italia|netherlands|belgium|switzerland|austria|portugal)\W*$",
-    re.IGNORECASE,
-)
-"""A row ending with a country name ends a postal address."""
-
-
-def find_address(rows: list[Row], merchant: Found | None) -> Found | None:
-    """The street address: the address-like rows right below the name."""
-    texts = [row.text for row in rows]
-    start = 0 if merchant is None else merchant.last_row + 1
-    parts: list[str] = []
-    used: list[int] = []
-    skipped = 0
-    for index in range(start, min(len(rows), start + 8)):
-        text = clean(texts[index])
-        reg_free = _strip_registration(text)
-        if not reg_free or _letters(reg_free) + sum(ch.isdigit() for ch in reg_free) < 2:
-            continue  # a registration number alone
-        if _letters(reg_free) == 0 and (not parts or sum(ch.isdigit() for ch in reg_free) >= 8):
-            if parts:
-                break  # a tax or company number printed alone ends the address
-            continue  # a store or registration number above the address
-        label = _LABEL.match(reg_free)
-        if label is not None and not ADDRESS_HINT.search(
-            re.sub(r"(?i)\bno\b\.?", " ", label.group(0))
-        ):
-            if parts:
-                break  # "Document No :", "ROC NO.:": past the address
-            continue
-        reg_free = text if not REGISTRATION.fullmatch(text.strip("() ")) else reg_free
-        contact = CONTACT.search(reg_free)
-        if contact is not None:
-            before = clean(reg_free[: contact.start()])
-            if parts and before and ADDRESS_HINT.search(before) and len(before) > 4:
-                parts.append(before)
-                used.append(index)
-            if parts:
-                break
-            continue
-        if DOC_TITLE.match(reg_free) or TOTAL.search(reg_free):
-            if parts:
-                break
-            continue
-        dated = find_dates(reg_free) or find_times(reg_free) or DATE_LABEL.search(reg_free)
-        if dated:
-            if parts:
-                break
-            continue
-        if find_amounts(reg_free) and not ADDRESS_HINT.search(reg_free):
-            break
-        if not parts and not ADDRESS_HINT.search(reg_free):
-            skipped += 1  # a second name row (branch, "formerly known as") before the address
-            if skipped > 3:
-                break
-            continue
-        parts.append(reg_free)
-        used.append(index)
-        if COUNTRY_END.search(reg_free):
-            break  # "56000 Kuala Lumpur, Malaysia": a branch name may follow, not address
-    if not parts:
-        return None
-    confidence = 0.8 * sum(rows[i].confidence for i in used) / len(used)
-    return Found(
-        value=_address_tidy(clean(" ".join(parts))),
-        confidence=confidence,
-        first_row=used[0],
-        last_row=used[-1],
-    )
+    value = repair_words(clean_name(name), NAME_WORDS | PLACE_WORDS)
+    return Found(value=value, confidence=confidence, first_row=first, last_row=last)

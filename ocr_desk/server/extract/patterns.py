@@ -110,7 +110,8 @@ ADDRESS_HINT = re.compile(
     r"street|st|road|rd|avenue|ave|lane|ln|blvd|boulevard|drive|dr|highway|hwy|way|"
     r"lot|no|unit|suite|ste|floor|flr|level|block|blk|building|bldg|plaza|mall|centre|"
     r"center|square|park|court|ct|place|pl|seksyen|section|"
-    r"strasse|straße|str|rue|via|calle|avenida|p\.?o\.?\s*box|\d{4,6})\b|,",
+    r"strasse|straße|str|rue|via|calle|avenida|p\.?o\.?\s*box|\d{4,6})\b|,|"
+    r"\b[A-Za-zÄÖÜäöüß]{3,}(?:strasse|straße|str\.|weg|platz|gasse|allee)(?=\W|$)",
     re.IGNORECASE,
 )
 REGISTRATION = re.compile(

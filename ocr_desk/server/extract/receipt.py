@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 from ocr_desk.core import ExtractedField, LineItem, ReceiptResult
-from ocr_desk.server.extract.header import find_address, find_merchant
+from ocr_desk.server.extract.address import find_address
+from ocr_desk.server.extract.header import find_merchant
 from ocr_desk.server.extract.items import find_items
 from ocr_desk.server.extract.layout import Row, build_rows
 from ocr_desk.server.extract.patterns import (
@@ -32,7 +33,7 @@ from ocr_desk.server.ocr.base import OcrOutput
 
 __all__ = ["EXTRACTOR_VERSION", "JOB_TYPES", "extract"]
 
-EXTRACTOR_VERSION = "1.6"
+EXTRACTOR_VERSION = "1.7"
 """Bumped whenever extraction changes, so stored results can be traced and re-run."""
 
 JOB_TYPES = ("receipt", "invoice", "handwritten")
