@@ -208,6 +208,40 @@ def test_tax_summary_under_the_total_is_not_the_total() -> None:
     assert result.value("tax") == Decimal("4.85")
 
 
+@pytest.mark.parametrize(
+    "label",
+    [
+        "Total Sales (Inclusive of GST) :",
+        "Total Sales (lnclusive of GST) :",  # I read as l
+        "Total Sales (1nclusive of GST) :",
+        "Total Ingl. of GST",  # c read as g
+        "Total with GST 6%",
+    ],
+)
+def test_a_total_with_the_tax_in_it_is_not_the_tax(label: str) -> None:
+    result = _receipt(
+        [("YONG HARDWARE", 10)],
+        [("Total Sales (Excluding GST)", 10), ("80.91", 400)],
+        [("Total GST", 10), ("0.00", 400)],
+        [("Rounding", 10), ("-0.01", 400)],
+        [(label, 10), ("80.90", 400)],
+        [("CASH:", 10), ("100.00", 400)],
+    )
+    assert result.value("total") == Decimal("80.90")
+    assert result.value("tax") == Decimal("0.00")
+
+
+def test_a_subtotal_labelled_with_the_tax_is_not_the_tax() -> None:
+    result = _receipt(
+        [("BIG STRETCH TRADING", 10)],
+        [("SUB-TOTAL (GST)", 10), ("15.00", 400)],
+        [("TOTAL", 10), ("15.00", 400)],
+        [("CASH", 10), ("15.00", 400)],
+    )
+    assert result.value("subtotal") == Decimal("15.00")
+    assert result.value("tax") is None
+
+
 def test_rounded_amount_printed_under_the_rounding_row_is_the_total() -> None:
     result = _receipt(
         [("INDAH HOME DECO", 10)],

@@ -38,6 +38,7 @@ def words(*labels: str) -> re.Pattern[str]:
 
 
 _TOT = r"t\s?[o0a]\s?t\s?[a4]\s?[l1i]"  # TOTAL and its usual misreadings
+_INC = r"[il1|]n[cg]"  # INCL(USIVE), also misread: "lnclusive", "1ncl.", "Ingl. of GST"
 TOTAL = words(
     _TOT,
     r"grand\s*" + _TOT,
@@ -57,7 +58,7 @@ NOT_TOTAL = words(
     r"sub\s*-?\s*" + _TOT,
     _TOT + r"\s*(?:qty|quantity|items?|item\(s\)|pcs|units?|savings?|discount|disc|count)",
     r"(?:qty|item|items|sub)\s*" + _TOT,
-    _TOT + r"\s*(?:gst|vat|tax|sst|mwst)(?!\s*(?:incl|inc))",
+    _TOT + r"\s*(?:gst|vat|tax|sst|mwst)(?!\s*" + _INC + ")",
     _TOT + r"\s*(?:\w+\s*)?\(?\s*excl?",
     r"excl(?:uding|uded|\.)?\s*(?:of\s*)?(?:gst|vat|tax)",
     r"before\s*(?:gst|vat|tax)",
@@ -83,11 +84,13 @@ TAX = words(
 NOT_TAX = words(
     r"(?:gst|vat|tax|sst)\s*(?:reg\S*|id|no\.?|number|#|summary|invoice|code)",
     r"tax\s*invoice",
-    r"incl\S*\s*(?:of\s*)?(?:gst|vat|tax)",
-    r"(?:gst|vat|tax)\s*incl\S*",
+    _INC + r"l\S*\s*(?:of\s*)?(?:gst|vat|tax)",
+    r"(?:gst|vat|tax)\s*" + _INC + r"l\S*",
     r"excl\S*\s*(?:of\s*)?(?:gst|vat|tax)",
     r"(?:before|w/o|without|after)\s*(?:gst|vat|tax)",
-    _TOT + r"\s*(?:sales\s*)?\(?\s*(?:incl|inc)",
+    _TOT + r"\s*(?:sales\s*)?\(?\s*" + _INC,
+    _TOT + r"\s*with\s*(?:gst|vat|tax)",  # "Total with GST 6%": the total, tax included
+    r"sub\s*-?\s*" + _TOT,  # "SUB-TOTAL (GST)"
 )
 SUMMARY = re.compile(
     r"(?:gst|vat|tax|sst)\s*summary|summary\s*of\s*(?:gst|vat|tax)|tax\s*code|"
