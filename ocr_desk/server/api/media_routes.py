@@ -21,7 +21,8 @@ from starlette.concurrency import run_in_threadpool
 from ocr_desk.core import JobType, parse_ts
 
 from ..errors import ValidationFailed
-from ..records import Principal
+from ..media import MediaService, PendingUpload
+from ..records import MediaRecord, Principal
 from .idempotency import run_idempotent
 from .routes import Creds, IdemKey, ctx, error_responses, principal, recent_tokens
 from .schemas import CaptureOut, MediaOut
@@ -72,6 +73,18 @@ class _MediaFields:
     captured_at: datetime | None
     original_name: str | None
     fingerprint: dict[str, Any]
+
+    def store(
+        self, media: MediaService, caller: Principal, pending: PendingUpload
+    ) -> tuple[MediaRecord, bool]:
+        """Keep the upload with these fields: ``(media, created)``."""
+        return media.store(
+            caller,
+            pending,
+            document_type=self.document_type.value,
+            captured_at=self.captured_at,
+            original_name=self.original_name,
+        )
 
 
 def _media_fields(form: ReceivedForm) -> _MediaFields:
@@ -143,13 +156,7 @@ async def upload_media(request: Request, creds: Creds, idempotency_key: IdemKey 
         media_fields = _media_fields(form)
 
         def action() -> tuple[int, Any]:
-            media, created = c.media.store(
-                caller,
-                pending,
-                document_type=media_fields.document_type.value,
-                captured_at=media_fields.captured_at,
-                original_name=media_fields.original_name,
-            )
+            media, created = media_fields.store(c.media, caller, pending)
             return (201 if created else 200), media.to_dict(duplicate=not created)
 
         return run_idempotent(
@@ -197,13 +204,7 @@ async def capture(request: Request, creds: Creds, idempotency_key: IdemKey = Non
                     sha256=pending.sha256,
                     force=force,
                 )
-                media, media_created = c.media.store(
-                    caller,
-                    pending,
-                    document_type=media_fields.document_type.value,
-                    captured_at=media_fields.captured_at,
-                    original_name=media_fields.original_name,
-                )
+                media, media_created = media_fields.store(c.media, caller, pending)
                 job, created = c.jobs.create_job(
                     caller.company_id,
                     media_id=media.id,

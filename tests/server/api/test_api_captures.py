@@ -34,16 +34,14 @@ def stored_files(ctx: ServerContext, company_id: str) -> list[str]:
 def test_a_capture_stores_the_file_and_queues_its_job(
     live: LiveServer, alice: Account, ctx: ServerContext, worker: Worker
 ) -> None:
+    fields = {
+        "document_type": "invoice",
+        "captured_at": "2026-03-10T09:00:00Z",
+        "original_name": "März.png",
+        "metadata": json.dumps({"project": "A-12"}),
+    }
     with live.client(alice) as client:
-        answer = capture(
-            client,
-            1,
-            key="cap-1",
-            document_type="invoice",
-            captured_at="2026-03-10T09:00:00Z",
-            original_name="März.png",
-            metadata=json.dumps({"project": "A-12"}),
-        )
+        answer = capture(client, 1, key="cap-1", **fields)
         assert answer.status_code == 201, answer.text
         body: dict[str, Any] = answer.json()
         media, job = body["media"], body["job"]
@@ -55,15 +53,7 @@ def test_a_capture_stores_the_file_and_queues_its_job(
         assert job["status"] == "queued"
         assert job["metadata"] == {"project": "A-12"}
         # the same key and request: the first answer again, nothing new
-        again = capture(
-            client,
-            1,
-            key="cap-1",
-            document_type="invoice",
-            captured_at="2026-03-10T09:00:00Z",
-            original_name="März.png",
-            metadata=json.dumps({"project": "A-12"}),
-        )
+        again = capture(client, 1, key="cap-1", **fields)
         assert again.status_code == 201
         assert again.headers["Idempotent-Replayed"] == "true"
         assert again.json() == body
