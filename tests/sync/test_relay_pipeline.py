@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,14 +26,12 @@ class Sent:
     method: str
     path: str
     key: str | None
-    started: float
-    answered: float
     body: bytes
     answer: bytes
 
 
 class Recorder(httpx.BaseTransport):
-    """The real HTTP transport, noting each request with when it started and was answered."""
+    """The real HTTP transport, noting each request and its answer, and how many overlap."""
 
     def __init__(self) -> None:
         self._inner = httpx.HTTPTransport()
@@ -44,7 +41,6 @@ class Recorder(httpx.BaseTransport):
         self.most_in_flight = 0
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        started = time.monotonic()
         with self._lock:
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
@@ -59,8 +55,6 @@ class Recorder(httpx.BaseTransport):
             request.method,
             request.url.path,
             request.headers.get("Idempotency-Key"),
-            started,
-            time.monotonic(),
             body,
             answer,
         )
