@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QItemSelection, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QSystemTrayIcon,
     QTableView,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -43,6 +42,7 @@ from .status_panel import StatusPanel
 from .sync_worker import SyncController
 from .tasks import TaskRunner
 from .thumbnails import ThumbnailCache
+from .window_actions import install_actions
 
 if TYPE_CHECKING:  # the sync package loads on the sync thread, not before the window shows
     from ocr_desk.sync.events import JobsChanged, QueueChanged, StateChanged
@@ -172,7 +172,7 @@ class MainWindow(QMainWindow):
         cv.addWidget(self.splitter)
         self.setCentralWidget(central)
 
-        self._build_actions()
+        self.acts = install_actions(self)
         self.tray: QSystemTrayIcon | None = None  # made after the first page shows
         self._background_started = False
         self._background_timer = QTimer(self)
@@ -194,131 +194,9 @@ class MainWindow(QMainWindow):
             sync.worker.sig_queue.connect(self.on_queue)
             # bound methods, never lambdas: a lambda would run on the sync thread
             sync.worker.sig_error.connect(self.show_message)
-        self.pause_action.setChecked(ctx.settings.sync_paused)
+        self.acts.pause.setChecked(ctx.settings.sync_paused)
 
     # -- actions ----------------------------------------------------------------------
-
-    def _action(
-        self, text: str, shortcut: str | QKeySequence.StandardKey | None, slot: Any, tip: str
-    ) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
-
-    def _build_actions(self) -> None:
-        self.add_action = self._action(
-            "&Add files…",
-            QKeySequence.StandardKey.Open,
-            self.capture.choose_files,
-            "Add receipt files",
-        )
-        self.paste_action = self._action(
-            "&Paste", QKeySequence.StandardKey.Paste, self.paste, "Capture the clipboard's image"
-        )
-        self.retry_failed_action = self._action(
-            "Retry &failed", "Ctrl+Shift+R", self.retry_failed, "Retry every failed job"
-        )
-        self.retry_action = self._action(
-            "&Retry", "Ctrl+R", lambda: self.act_on_selection("retry"), "Retry the selected jobs"
-        )
-        self.cancel_action = self._action(
-            "&Cancel job",
-            "Ctrl+K",
-            lambda: self.act_on_selection("cancel"),
-            "Cancel the selected jobs",
-        )
-        self.delete_action = self._action(
-            "&Delete",
-            QKeySequence.StandardKey.Delete,
-            lambda: self.act_on_selection("delete"),
-            "Delete the selected jobs",
-        )
-        self.sync_action = self._action(
-            "&Sync now", "F5", self.sync_now, "Sync with the server now"
-        )
-        self.pause_action = self._action(
-            "&Pause sync", "Ctrl+P", self.toggle_pause, "Pause sync; captures keep queueing"
-        )
-        self.pause_action.setCheckable(True)
-        self.export_csv_action = self._action(
-            "Export &CSV…", "Ctrl+E", lambda: self.export("csv"), "Export completed jobs as CSV"
-        )
-        self.export_json_action = self._action(
-            "Export &JSON…",
-            "Ctrl+Shift+E",
-            lambda: self.export("json"),
-            "Export completed jobs as JSON",
-        )
-        self.settings_action = self._action(
-            "S&ettings…",
-            QKeySequence.StandardKey.Preferences,
-            self.open_settings,
-            "Server, sign-in, watched folder and storage settings",
-        )
-        if self.settings_action.shortcut().isEmpty():
-            self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
-        self.find_action = self._action(
-            "&Find", QKeySequence.StandardKey.Find, self.search.setFocus, "Search jobs"
-        )
-        self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close, "Quit")
-
-        bar = QToolBar("Actions", self)
-        bar.setObjectName("actions")
-        bar.setAccessibleName("Actions")
-        for action in (
-            self.add_action,
-            self.paste_action,
-            None,
-            self.retry_failed_action,
-            self.retry_action,
-            self.cancel_action,
-            self.delete_action,
-            None,
-            self.sync_action,
-            self.pause_action,
-            None,
-            self.export_csv_action,
-            self.export_json_action,
-            None,
-            self.settings_action,
-        ):
-            if action is None:
-                bar.addSeparator()
-            else:
-                bar.addAction(action)
-        for action in bar.actions():
-            widget = bar.widgetForAction(action)
-            if widget is not None and action.text():
-                widget.setAccessibleName(action.text().replace("&", "").rstrip("…"))
-        self.addToolBar(bar)
-        menus = self.menuBar()
-        file_menu = menus.addMenu("&File")
-        for action in (
-            self.add_action,
-            self.paste_action,
-            self.export_csv_action,
-            self.export_json_action,
-            self.settings_action,
-            self.quit_action,
-        ):
-            file_menu.addAction(action)
-        jobs_menu = menus.addMenu("&Jobs")
-        for action in (
-            self.retry_failed_action,
-            self.retry_action,
-            self.cancel_action,
-            self.delete_action,
-            self.find_action,
-        ):
-            jobs_menu.addAction(action)
-        sync_menu = menus.addMenu("&Sync")
-        sync_menu.addAction(self.sync_action)
-        sync_menu.addAction(self.pause_action)
 
     def start(self) -> None:
         """Load the first page and the counts now; the rest once that page is on screen.

@@ -34,7 +34,7 @@ def test_retry_failed_requeues_every_failed_job(ctx, make_window, qtbot):
     window = make_window()
     qtbot.waitUntil(lambda: window.status_panel.counts.get("failed") == 4)
     with qtbot.waitSignal(window.sig_status_refreshed, timeout=5000) as status:
-        window.retry_failed_action.trigger()
+        window.acts.retry_failed.trigger()
     assert status.args[0].counts["failed"] == 0
     assert status.args[0].counts["queued"] == 6
     assert [service.get(j).status for j in ids] == [JobStatus.QUEUED] * 6
@@ -53,16 +53,16 @@ def test_retry_cancel_and_delete_the_selected_jobs(ctx, make_window, qtbot):
 
     _select(window, [ids[0]])
     with qtbot.waitSignal(window.sig_action_done, timeout=5000):
-        window.retry_action.trigger()
+        window.acts.retry.trigger()
     assert service.get(ids[0]).status is JobStatus.QUEUED
 
     _select(window, [ids[1]])
     with qtbot.waitSignal(window.sig_action_done, timeout=5000):
-        window.cancel_action.trigger()
+        window.acts.cancel.trigger()
     assert service.get(ids[1]).status is JobStatus.CANCELLED
 
     _select(window, [ids[2]])
-    window.delete_action.trigger()
+    window.acts.delete.trigger()
     qtbot.waitUntil(lambda: window.model.row_of(ids[2]) is None, timeout=5000)
     assert service.jobs.find(ids[2]) is None
     assert window.model.rowCount() == 3

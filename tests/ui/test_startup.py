@@ -133,7 +133,7 @@ def test_pause_pressed_before_the_sync_thread_starts_is_kept(
         try:
             window.show()
             window.start()
-            window.pause_action.trigger()  # the first page is not on screen yet
+            window.acts.pause.trigger()  # the first page is not on screen yet
             assert window.sync is not None
             assert not window.sync.thread.isRunning()
             qtbot.waitUntil(
