@@ -270,8 +270,11 @@ class SyncEngine:
             except queue.Empty:
                 return
             if item.kind == "job" and item.job is not None:
-                self._apply(item.job, changed, completed)
-                self._advance(item.cursor)
+                # The update and the cursor past it commit together, without waiting for
+                # the disk: one lost to a power cut comes again from the older cursor.
+                with self._store.write(durable=False):
+                    self._apply(item.job, changed, completed)
+                    self._advance(item.cursor)
             elif item.kind == "auth":
                 self.connectivity.set(ConnectionState.SIGNED_OUT, reason=item.reason)
             elif item.kind == "connected":
@@ -313,9 +316,11 @@ class SyncEngine:
                     if exc.code == NETWORK_ERROR and not self._reachable():
                         self.connectivity.went_offline(exc.message)
                     break
-                for remote in page.jobs:
-                    self._apply(remote, changed, completed)
-                self._advance(page.cursor)  # page by page: a crash repeats one page at most
+                # page by page, one commit each (see _drain_feed): a crash repeats a page
+                with self._store.write(durable=False):
+                    for remote in page.jobs:
+                        self._apply(remote, changed, completed)
+                    self._advance(page.cursor)
                 if not page.has_more:
                     break
         return self._next_poll
