@@ -42,6 +42,19 @@ class Tx:
         self._conn = conn
         self.notices: set[str] = set()
         self.depth = 0
+        self._before_commit: list[list[Callable[[], None]]] = [[]]
+        self._after_rollback: list[list[Callable[[], None]]] = [[]]
+
+    def before_commit(
+        self, action: Callable[[], None], *, undo: Callable[[], None] | None = None
+    ) -> None:
+        """Run ``action`` just before this transaction commits, and ``undo`` if the commit
+        then fails. Dropped when the savepoint it was registered in rolls back: for side
+        effects outside the database (a file moved into place) that must exist exactly
+        when the rows that point to them do."""
+        self._before_commit[-1].append(action)
+        if undo is not None:
+            self._after_rollback[-1].append(undo)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         if any(isinstance(p, str) and "\x00" in p for p in params):
@@ -132,13 +145,20 @@ class Database:
         self._begin(conn)
         tx = Tx(self, conn)
         self._local.tx = tx
+        undo: list[Callable[[], None]] = []
         try:
             yield tx
             self._send_notices(tx)
+            undo = tx._after_rollback[0]  # each undo is safe to run when its action did not
+            for action in tx._before_commit[0]:
+                action()
             conn.execute("COMMIT")
         except BaseException:
             with contextlib.suppress(Exception):
                 conn.execute("ROLLBACK")
+            for step in reversed(undo):
+                with contextlib.suppress(Exception):
+                    step()
             raise
         finally:
             self._local.tx = None
@@ -150,15 +170,21 @@ class Database:
         tx.depth += 1
         name = f"sp{tx.depth}"
         tx._conn.execute(f"SAVEPOINT {name}")
+        tx._before_commit.append([])
+        tx._after_rollback.append([])
         try:
             yield
         except BaseException:
             with contextlib.suppress(Exception):
                 tx._conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
                 tx._conn.execute(f"RELEASE SAVEPOINT {name}")
+            tx._before_commit.pop()  # nothing of the undone part happens
+            tx._after_rollback.pop()
             raise
         else:
             tx._conn.execute(f"RELEASE SAVEPOINT {name}")
+            tx._before_commit[-2].extend(tx._before_commit.pop())
+            tx._after_rollback[-2].extend(tx._after_rollback.pop())
         finally:
             tx.depth -= 1
 

@@ -150,9 +150,9 @@ class JobService:
                 raise NotFound("no such company", code="NOT_FOUND")
             if self.config.plan(company["plan"]).jobs_per_month is None:
                 return
-            if not force and tx.one(
+            if not force and tx.one(  # deleted media too: storing it again revives it
                 "SELECT 1 FROM jobs j JOIN media m ON m.id = j.media_id "
-                "WHERE m.company_id = ? AND m.sha256 = ? AND m.deleted_at IS NULL "
+                "WHERE m.company_id = ? AND m.sha256 = ? "
                 "AND j.status NOT IN ('cancelled', 'failed') LIMIT 1",
                 (company_id, sha256),
             ):

@@ -16,7 +16,7 @@ import math
 import os
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -49,6 +49,8 @@ class PendingUpload:
     sha256: str
     size_bytes: int
     mime_type: str | None
+    shape: tuple[int | None, int | None, int] | None = None
+    """Width, height and page count, once :meth:`MediaService.inspect` read them."""
 
     def discard(self) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -160,6 +162,20 @@ class MediaService:
         reset = parse_ts(rows[0]["created_at"]) + timedelta(hours=1) if rows else now
         return UploadsHour(used=len(rows), limit=limit, reset_at=reset)
 
+    def inspect(self, pending: PendingUpload) -> PendingUpload:
+        """``pending`` with its width, height and page count read (415 when the content is
+        corrupt or not a supported type). Call it before a transaction: decoding a large
+        scan or PDF should not hold the database's locks."""
+        if pending.shape is not None:
+            return pending
+        if pending.mime_type is None:
+            pending.discard()
+            raise UnsupportedMedia(
+                "the file is not a JPEG, PNG, TIFF, WebP, HEIC/HEIF or PDF; "
+                "scan or export it as one of those"
+            )
+        return replace(pending, shape=_inspect(pending))
+
     def store(
         self,
         principal: Principal,
@@ -169,7 +185,11 @@ class MediaService:
         captured_at: datetime | None,
         original_name: str | None,
     ) -> tuple[MediaRecord, bool]:
-        """Keep an upload; ``(media, created)``. The same SHA-256 returns the stored media."""
+        """Keep an upload; ``(media, created)``. The same SHA-256 returns the stored media.
+
+        The file moves into place just before the row commits (so a transaction that
+        rolls back, here or in the caller, leaves no file behind), and is removed again
+        if that commit fails."""
         company = principal.company_id
         existing = self.db.read().one(
             "SELECT * FROM media WHERE company_id = ? AND sha256 = ?", (company, pending.sha256)
@@ -177,12 +197,8 @@ class MediaService:
         if existing is not None and existing["deleted_at"] is None:
             pending.discard()
             return media_from_row(existing), False
-        if pending.mime_type is None:
-            pending.discard()
-            raise UnsupportedMedia(
-                "the file is not a JPEG, PNG, TIFF, WebP, HEIC/HEIF or PDF; "
-                "scan or export it as one of those"
-            )
+        pending = self.inspect(pending)
+        assert pending.shape is not None
         limited = self.config.plan(principal.company.plan).uploads_per_hour is not None
         hour = self.uploads_hour(principal) if limited else None
         if hour is not None and hour.limit is not None and hour.used >= hour.limit:
@@ -193,13 +209,8 @@ class MediaService:
                 f"try again in {wait} s",
                 retry_after=wait,
             )
-        width, height, pages = _inspect(pending)
+        width, height, pages = pending.shape
         final = self.config.media_dir / company / pending.sha256[:2] / pending.sha256
-        try:
-            os.replace(pending.path, final)
-        except FileNotFoundError:  # the first file of this company and prefix
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(pending.path, final)
         now = self.clock.now()
         values = (
             pending.mime_type,
@@ -239,7 +250,20 @@ class MediaService:
                     )
                     assert row is not None
                     return media_from_row(row), False
+            tx.before_commit(
+                lambda: _place(pending.path, final),
+                undo=lambda: self._forget_file(company, pending.sha256, final),
+            )
         return media_from_row(rows[0]), True
+
+    def _forget_file(self, company_id: str, sha256: str, path: Path) -> None:
+        """Remove ``path`` unless a stored media of the company still has that content."""
+        live = self.db.read().one(
+            "SELECT id FROM media WHERE company_id = ? AND sha256 = ? AND deleted_at IS NULL",
+            (company_id, sha256),
+        )
+        if live is None:
+            path.unlink(missing_ok=True)
 
     def file_path(self, media: MediaRecord) -> Path:
         if media.path is None:
@@ -291,6 +315,14 @@ class MediaService:
                 if now.timestamp() - part.stat().st_mtime > 3600:
                     part.unlink(missing_ok=True)
         return dropped
+
+
+def _place(source: Path, final: Path) -> None:
+    try:
+        os.replace(source, final)
+    except FileNotFoundError:  # the first file of this company and prefix
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, final)
 
 
 def _inspect(pending: PendingUpload) -> tuple[int | None, int | None, int]:

@@ -209,7 +209,9 @@ class ApiClient:
         fields = _media_fields(None, document_type, captured_at, original_name)
         fields["job_type"] = job_type
         if metadata:
-            fields["metadata"] = json.dumps(dict(metadata), sort_keys=True)
+            fields["metadata"] = json.dumps(
+                dict(metadata), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+            )
         if force:
             fields["force"] = "true"
         reply = self._post_file("/v1/captures", path, mime_type, fields, idempotency_key)

@@ -136,7 +136,7 @@ def test_capture_sends_the_file_and_the_job_fields_in_one_request(tmp_path: Path
     for name, value in [
         ("document_type", "invoice"),
         ("job_type", "receipt"),
-        ("metadata", '{"project": "A-12"}'),
+        ("metadata", '{"project":"A-12"}'),
         ("force", "true"),
     ]:
         assert f'name="{name}"\r\n\r\n{value}\r\n' in form

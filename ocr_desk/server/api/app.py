@@ -43,7 +43,7 @@ _HTTP_CODES = {
     415: "UNSUPPORTED_MEDIA",
     422: "VALIDATION_ERROR",
 }
-MULTIPART_ENVELOPE = 64 * 1024
+MULTIPART_ENVELOPE = 64 * 1024 + 1024 * 1024  # headers, fields, a capture's metadata
 
 
 def _error(

@@ -52,8 +52,7 @@ _JOB_FIELDS: dict[str, Any] = {
     },
     "metadata": {
         "type": "string",
-        "maxLength": CAPTURE_FIELDS["metadata"],
-        "description": "a JSON object, kept with the job",
+        "description": "a JSON object, kept with the job (at most 1 MiB as UTF-8)",
     },
     "force": {"type": "string", "enum": ["true", "false"], "default": "false"},
 }
@@ -151,9 +150,9 @@ async def upload_media(request: Request, creds: Creds, idempotency_key: IdemKey 
     c = ctx(request)
 
     def store(caller: Principal, form: ReceivedForm) -> Response:
-        pending = form.pending
-        assert pending is not None
+        assert form.pending is not None
         media_fields = _media_fields(form)
+        pending = c.media.inspect(form.pending)  # before any lock is taken
 
         def action() -> tuple[int, Any]:
             media, created = media_fields.store(c.media, caller, pending)
@@ -189,12 +188,12 @@ async def capture(request: Request, creds: Creds, idempotency_key: IdemKey = Non
     c = ctx(request)
 
     def store(caller: Principal, form: ReceivedForm) -> Response:
-        pending = form.pending
-        assert pending is not None
+        assert form.pending is not None
         media_fields = _media_fields(form)
         job_type = _job_type(form.fields.get("job_type"), "job_type", media_fields.document_type)
         metadata = _metadata(form.fields.get("metadata"))
         force = _flag(form.fields.get("force"), "force")
+        pending = c.media.inspect(form.pending)  # before any lock is taken
 
         def action() -> tuple[int, Any]:
             with c.db.transaction():  # nothing stays of a capture whose job is refused

@@ -25,10 +25,11 @@ from ..media import MediaService, PendingUpload, UploadWriter
 __all__ = ["CAPTURE_FIELDS", "FORM_FIELDS", "ReceivedForm", "RecentTokens", "read_upload"]
 
 FORM_FIELDS = {"sha256": 64, "document_type": 20, "captured_at": 40, "original_name": 500}
-"""The text fields an upload may carry, with their longest allowed value."""
+"""The text fields an upload may carry, with their longest allowed value in bytes (UTF-8)."""
 
-CAPTURE_FIELDS = {**FORM_FIELDS, "job_type": 20, "metadata": 20_000, "force": 5}
-"""An upload's fields plus its job's (``POST /v1/captures``)."""
+CAPTURE_FIELDS = {**FORM_FIELDS, "job_type": 20, "metadata": 1024 * 1024, "force": 5}
+"""An upload's fields plus its job's (``POST /v1/captures``); the metadata may be as
+large as a ``POST /v1/jobs`` body."""
 
 
 class RecentTokens:
@@ -106,7 +107,8 @@ class _Collector:
             self.value += data[start:end]
             if len(self.value) > self.fields[self.name]:
                 raise ValidationFailed(
-                    f"{self.name} is longer than {self.fields[self.name]} characters"
+                    f"{self.name} is longer than {self.fields[self.name]:,} bytes (UTF-8); "
+                    "shorten it and send again"
                 )
 
     def on_part_end(self) -> None:

@@ -139,3 +139,48 @@ def test_captures_count_against_the_hourly_upload_limit(
         assert int(limited.headers["Retry-After"]) > 0
         assert len(client.get("/v1/jobs", params={"limit": 100}).json()["jobs"]) == 10
     assert len(stored_files(ctx, premium.company_id)) == 10
+
+
+def test_a_capture_whose_transaction_fails_keeps_no_file(
+    live: LiveServer, alice: Account, ctx: ServerContext
+) -> None:
+    with live.client(alice) as client:
+        # the NUL is refused by the database layer, after the media row was written
+        assert_error(capture(client, 1, original_name="a\x00b"), 422, "VALIDATION_ERROR")
+        # the plan shrinks: a capture past the new quota is refused and keeps nothing
+        assert capture(client, 2).status_code == 201
+        ctx.accounts.set_plan("alice-co", plan="free")
+        for seed in range(3, 7):
+            assert capture(client, seed).status_code == 201
+        assert_error(capture(client, 7, key="late"), 402, "QUOTA_EXCEEDED")
+        assert len(client.get("/v1/jobs").json()["jobs"]) == 5
+    assert len(stored_files(ctx, alice.company_id)) == 5
+    assert list((ctx.config.media_dir / "tmp").glob("*")) == []
+
+
+def test_metadata_may_be_as_large_as_a_job_body(live: LiveServer, alice: Account) -> None:
+    with live.client(alice) as client:
+        note = {"note": "ü" * 9_000}  # 18,000 bytes as UTF-8, 54,000 as \\u escapes
+        made = capture(client, 1, metadata=json.dumps(note, ensure_ascii=False))
+        assert made.status_code == 201, made.text
+        assert made.json()["job"]["metadata"] == note
+        huge = json.dumps({"note": "x" * (1024 * 1024)})
+        too_big = capture(client, 2, metadata=huge)
+        assert_error(too_big, 400, "VALIDATION_ERROR")
+        assert "metadata is longer than 1,048,576 bytes" in too_big.json()["error"]["message"]
+
+
+def test_a_deleted_file_with_a_live_job_is_answered_without_quota(
+    live: LiveServer, ctx: ServerContext
+) -> None:
+    free = add_account(ctx, plan="free")
+    with live.client(free) as client:
+        first = capture(client, 0).json()
+        for seed in range(1, 5):
+            assert capture(client, seed).status_code == 201
+        assert client.delete(f"/v1/media/{first['media']['id']}").status_code == 204
+        again = capture(client, 0)  # the quota is used up, but this file has its job
+        assert again.status_code == 200, again.text
+        assert again.json()["job"]["id"] == first["job"]["id"]
+        assert again.json()["media"]["id"] == first["media"]["id"]
+    assert len(stored_files(ctx, free.company_id)) == 5
