@@ -160,21 +160,26 @@ class MediaLibrary:
         """The WebP display version of a page (long side 800-1600 px), for viewers."""
         return self.path(asset_id, VersionKind.DISPLAY, page)
 
-    def upload_file(self, asset_id: str) -> tuple[Path, str]:
-        """``(path, mime_type)`` of the file to upload for OCR.
+    def upload_version(self, asset: MediaAsset) -> VersionKind:
+        """Which file of ``asset`` the sync uploads for OCR: the processed JPEG for a
+        single-page image; the original for multi-page documents (PDF, TIFF), and for
+        every asset when ``prefer_original`` is set."""
+        if asset.page_count > 1 or self.prefer_original:
+            return VersionKind.ORIGINAL
+        return VersionKind.PROCESSED
 
-        The processed JPEG for a single-page image; the original for multi-page
-        documents (PDF, TIFF), and for every asset when ``prefer_original`` is set.
+    def upload_file(self, asset_id: str, version: str | None = None) -> tuple[Path, str]:
+        """``(path, mime_type)`` of the file to upload for OCR: ``version`` when given
+        (the capture's outbox row keeps the one chosen when it was made, so a resend
+        is the same file whatever the setting is now), else :meth:`upload_version`.
         The file name's stem is the file's SHA-256 (content-addressed).
         """
         asset = self.assets.get(asset_id)
-        if asset.page_count > 1 or self.prefer_original:
-            row = self.file(asset_id, VersionKind.ORIGINAL)
-            mime = asset.mime_type or "application/octet-stream"
-        else:
-            row = self.file(asset_id, VersionKind.PROCESSED)
-            mime = "image/jpeg"
-        return self.files.path(row.relpath), mime
+        kind = VersionKind(version) if version else self.upload_version(asset)
+        row = self.file(asset_id, kind)
+        if kind is VersionKind.ORIGINAL:
+            return self.files.path(row.relpath), asset.mime_type or "application/octet-stream"
+        return self.files.path(row.relpath), "image/jpeg"
 
     # -- writes ------------------------------------------------------------------
 

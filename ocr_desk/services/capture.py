@@ -317,7 +317,7 @@ class CaptureService:
                         OutboxOp.UPLOAD_MEDIA,
                         at=now,
                         media_asset_id=asset.id,
-                        payload=_upload_payload(asset),
+                        payload=_upload_payload(asset, self.library.upload_version(asset)),
                     )
                     job = self.jobs.create_job(
                         media_asset_id=asset.id, job_type=job_type, metadata=metadata
@@ -396,8 +396,9 @@ def expand_paths(paths: Iterable[Path | str], *, skip: Path | None = None) -> li
     return out
 
 
-def _upload_payload(asset: MediaAsset) -> dict[str, Any]:
+def _upload_payload(asset: MediaAsset, version: str) -> dict[str, Any]:
     return {
+        "version": version,  # the file to send, fixed now: a resend must be the same bytes
         "sha256": asset.sha256,
         "mime_type": asset.mime_type,
         "document_type": asset.document_type.value,

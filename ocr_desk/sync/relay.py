@@ -70,12 +70,13 @@ log = logging.getLogger(__name__)
 class MediaSource(Protocol):
     """What the relay needs of the media store (``ocr_desk.media``)."""
 
-    def upload_file(self, asset_id: str) -> tuple[Path, str]:
-        """The file to upload for an asset (the processed version) and its MIME type."""
+    def upload_file(self, asset_id: str, version: str | None = None) -> tuple[Path, str]:
+        """The file to upload for an asset (``version``, else the one the settings pick)
+        and its MIME type."""
         ...
 
 
-UploadPicker = Callable[[str], tuple[Path, str]]
+UploadPicker = Callable[[str, str | None], tuple[Path, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,7 +272,7 @@ class Relay:
         self, upload: OutboxEntry, create: OutboxEntry, job: Job
     ) -> Callable[[], list[Outcome]]:
         asset = self.media.get(upload.media_asset_id or "")
-        path, mime = self._file_for(asset.id)
+        path, mime = self._file_for(asset.id, upload.payload.get("version"))
         job_type, metadata, force = _job_args(create, job)
         return capture_call(
             self._client,
@@ -319,7 +320,9 @@ class Relay:
             return None
         client = self._client
         if op is OutboxOp.UPLOAD_MEDIA:
-            upload = self._upload_args(entry.media_asset_id or "", key=entry.id)
+            upload = self._upload_args(
+                entry.media_asset_id or "", key=entry.id, version=entry.payload.get("version")
+            )
             return guarded(entry, lambda: Outcome(entry=entry, media=upload()))
         if op is OutboxOp.CREATE_JOB:
             assert job is not None
@@ -372,14 +375,16 @@ class Relay:
             upload_first=upload_first,
         )
 
-    def _file_for(self, asset_id: str) -> tuple[Path, str]:
+    def _file_for(self, asset_id: str, version: str | None = None) -> tuple[Path, str]:
         if self._upload_file is None:
             raise _NoMediaStore("no media store configured: captured files cannot be read")
-        return self._upload_file(asset_id)
+        return self._upload_file(asset_id, version)
 
-    def _upload_args(self, asset_id: str, *, key: str) -> Callable[[], RemoteMedia]:
+    def _upload_args(
+        self, asset_id: str, *, key: str, version: str | None = None
+    ) -> Callable[[], RemoteMedia]:
         asset = self.media.get(asset_id)
-        path, mime = self._file_for(asset_id)
+        path, mime = self._file_for(asset_id, version)
         return upload_call(self._client, asset, path, mime, key=key)
 
     def _drop(self, entry: OutboxEntry, why: str) -> None:

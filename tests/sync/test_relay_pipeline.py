@@ -128,3 +128,32 @@ def test_pooled_captures_keep_order_and_reach_the_server_once(
         engine.close()
         engine.client.close()
         ctx.close()
+
+
+def test_a_capture_uploads_the_file_chosen_when_it_was_made(
+    server: LiveServer, tmp_path: Path, clock: ManualClock
+) -> None:
+    """A resend must be the same bytes as the first send (the server fingerprints the
+    file): turning on upload_original later does not change what a queued capture sends."""
+    account = server.add_account()
+    ctx = client_context(tmp_path / "client", server.url, clock=clock)
+    try:
+        [job_id] = capture(ctx, 1)
+        asset_id = ctx.job_service().get(job_id).media_asset_id
+        processed, _ = ctx.media_library().upload_file(asset_id)
+        ctx.save_settings(ctx.settings.with_changes(upload_original=True))
+        original, _ = ctx.media_library().upload_file(asset_id)
+        assert original != processed
+        options = EngineOptions(use_events=False, poll_interval=timedelta(hours=1))
+        engine = make_engine(ctx, server.url, account.token, clock=clock, options=options)
+        try:
+            outbox = OutboxRepository(ctx.store, company_id=ctx.company_id)
+            run_until(engine, lambda: outbox.count() == 0, what="the capture sent")
+        finally:
+            engine.close()
+            engine.client.close()
+        [stored] = server.media()
+        assert stored["sha256"] == processed.stem  # files are named by their SHA-256
+        assert stored["sha256"] != original.stem
+    finally:
+        ctx.close()
