@@ -94,6 +94,18 @@ class OutboxRepository:
         )
         return OutboxEntry.from_row(rows[0]) if rows else None
 
+    def mark_sent(self, entry_ids: list[str]) -> None:
+        """Note in each row's payload (``"sent": true``) that it is going to the server:
+        from then on its request may have reached the server even if no answer came."""
+        if not entry_ids:
+            return
+        marks = ", ".join("?" for _ in entry_ids)
+        self._store.conn.execute(
+            "UPDATE outbox SET payload = json_set(COALESCE(payload, '{}'), '$.sent', json('true'))"
+            f" WHERE company_id = ? AND id IN ({marks})",
+            (self.company_id, *entry_ids),
+        )
+
     def ack(self, entry_id: str) -> bool:
         """Remove a row the server acknowledged; False if it was already gone."""
         cursor = self._store.conn.execute(

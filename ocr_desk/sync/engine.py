@@ -274,7 +274,9 @@ class SyncEngine:
                 # the disk: one lost to a power cut comes again from the older cursor.
                 with self._store.write(durable=False):
                     self._apply(item.job, changed, completed)
-                    self._advance(item.cursor)
+                    moved = self.cursor.advance(item.cursor)
+                if moved:  # only once committed: the stream resumes from it
+                    self._cursor_now = self.cursor.get()
             elif item.kind == "auth":
                 self.connectivity.set(ConnectionState.SIGNED_OUT, reason=item.reason)
             elif item.kind == "connected":
@@ -293,10 +295,6 @@ class SyncEngine:
             changed.append(update.job_id)
         if update.completed_now:
             completed.append(update)
-
-    def _advance(self, cursor: str | None) -> None:
-        if self.cursor.advance(cursor):
-            self._cursor_now = self.cursor.get()
 
     def _poll(self, changed: list[str], completed: list[AppliedUpdate]) -> datetime | None:
         interval = self.options.poll_interval
@@ -320,7 +318,9 @@ class SyncEngine:
                 with self._store.write(durable=False):
                     for remote in page.jobs:
                         self._apply(remote, changed, completed)
-                    self._advance(page.cursor)
+                    moved = self.cursor.advance(page.cursor)
+                if moved:
+                    self._cursor_now = self.cursor.get()
                 if not page.has_more:
                     break
         return self._next_poll

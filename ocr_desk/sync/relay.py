@@ -213,15 +213,20 @@ class Relay:
                     next_due = _earliest(next_due, head.next_attempt_at)
                     break
                 try:
-                    task = self._prepare_group(rows, changed)
+                    prepared = self._prepare_group(rows, changed)
                 except _NoMediaStore as exc:
                     log.warning("outbox row %s waits: %s", head.id, exc)
                     rows.clear()
                     break
                 except OcrDeskError as exc:  # the local file or row is unusable
                     self.setbacks.reject(head, exc, changed)
-                    task = None
-                if task is not None:
+                    prepared = None
+                if prepared is not None:
+                    task, sending = prepared
+                    first_time = [e.id for e in sending if not e.payload.get("sent")]
+                    if first_time:
+                        with self._store.write(durable=False):
+                            self.outbox.mark_sent(first_time)
                     in_flight[self._pool.submit(task)] = key
                     break
                 # settled locally: dropped (go on with the next row) or blocked (wait)
@@ -237,8 +242,9 @@ class Relay:
 
     def _prepare_group(
         self, rows: deque[OutboxEntry], changed: list[str]
-    ) -> Callable[[], list[Outcome]] | None:
-        """The pool task for the group's head row, or None when it is dropped or waits.
+    ) -> tuple[Callable[[], list[Outcome]], list[OutboxEntry]] | None:
+        """The pool task for the group's head row and the rows it sends, or None when the
+        row is dropped or waits.
 
         A capture's ``upload_media`` row and the ``create_job`` row after it go as one
         request (``POST /v1/captures``, keyed by the job row's id), both acknowledged in
@@ -250,11 +256,11 @@ class Relay:
             job = self._check(head, changed)
             if job is None:
                 return None
-            return self._capture_call(head, after, job)
+            return self._capture_call(head, after, job), [head, after]
         first = self._prepare(head, changed)
         if first is None:
             return None
-        return lambda: [first()]
+        return (lambda: [first()]), [head]
 
     def _is_capture(self, upload: OutboxEntry, create: OutboxEntry) -> bool:
         """``create`` is the job of ``upload``'s media, due now, and goes right after it."""
@@ -297,8 +303,12 @@ class Relay:
             self._drop(entry, "its job no longer exists")
             return None
         if job.status is JobStatus.CANCELLED and job.remote_id is None:
-            self._drop(entry, "the job was cancelled before it reached the server")
-            return None
+            if not any(e.payload.get("sent") for e in self.outbox.for_job(job.id)):
+                self._drop(entry, "the job was cancelled before it reached the server")
+                return None
+            # It was sent and no answer came: the server may have it. Sending it again
+            # gets its id (an idempotent replay), and the cancel row after it follows.
+            return job
         if job.status is JobStatus.FAILED:
             return None
         return job
@@ -435,7 +445,7 @@ class Relay:
             if outcome.media is not None and entry.media_asset_id:
                 self.media.update(entry.media_asset_id, remote_id=outcome.media.id)
             if outcome.job is not None and entry.job_id:
-                job: Job | None = self.jobs.get(entry.job_id)
+                job = self.jobs.find(entry.job_id)  # None: deleted here while in flight
                 if job is not None and OutboxOp(entry.op) is OutboxOp.CREATE_JOB:
                     job = self._record_submission(job, outcome.job, now)
                 if job is not None and job.remote_id == outcome.job.id:

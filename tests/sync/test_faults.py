@@ -156,3 +156,71 @@ def test_retry_schedule_then_failed_then_manual_retry(
         engine.close()
         engine.client.close()
         ctx.close()
+
+
+@pytest.fixture
+def idle_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A server that runs no OCR: its jobs stay queued until cancelled."""
+    live = LiveServer(tmp_path / "idle-server", workers=0).start()
+    try:
+        yield live
+    finally:
+        live.close()
+
+
+@pytest.mark.parametrize("fault", [CUT, DROP])
+def test_a_job_cancelled_after_its_answer_was_lost_is_cancelled_on_the_server(
+    idle_server: LiveServer, tmp_path: Path, clock: ManualClock, fault: Fault
+) -> None:
+    """CUT: the server made the job and the answer was lost; DROP: the server never saw
+    it. Either way the user's cancel holds there too, and nothing is left queued."""
+    server = idle_server
+    account = server.add_account()
+    proxy = FaultProxy(server.port)
+    proxy.plan = Script({("POST", "/v1/captures"): [fault]})
+    ctx = client_context(tmp_path / "client", proxy.url, clock=clock)
+    options = EngineOptions(use_events=False, poll_interval=timedelta(hours=1))
+    engine = make_engine(ctx, proxy.url, account.token, clock=clock, options=options)
+    outbox = OutboxRepository(ctx.store, company_id=ctx.company_id)
+    service = ctx.job_service()
+    try:
+        [job_id] = capture(ctx, 1)
+        engine.step()  # sent, no answer
+        assert len(proxy.requests("/v1/captures")) == 1
+        assert outbox.count() == 2
+        service.cancel(job_id)
+        run_until(engine, lambda: outbox.count() == 0, what="the outbox drained")
+        remote = server.jobs()
+        if fault is CUT:
+            [made] = remote
+            assert made["status"] == "cancelled"
+            assert service.get(job_id).remote_id == made["id"]
+        else:
+            # sent again (the server cannot be asked whether it has it): made, then cancelled
+            assert [r["status"] for r in remote] == ["cancelled"]
+        assert service.get(job_id).status is JobStatus.CANCELLED
+    finally:
+        engine.close()
+        engine.client.close()
+        ctx.close()
+        proxy.close()
+
+
+def test_a_job_cancelled_before_it_was_ever_sent_never_reaches_the_server(
+    server: LiveServer, proxy: FaultProxy, tmp_path: Path, clock: ManualClock
+) -> None:
+    account = server.add_account()
+    ctx = client_context(tmp_path / "client", proxy.url, clock=clock)
+    options = EngineOptions(use_events=False, poll_interval=timedelta(hours=1))
+    engine = make_engine(ctx, proxy.url, account.token, clock=clock, options=options)
+    outbox = OutboxRepository(ctx.store, company_id=ctx.company_id)
+    try:
+        [job_id] = capture(ctx, 1)
+        ctx.job_service().cancel(job_id)
+        run_until(engine, lambda: outbox.count() == 0, what="the rows dropped")
+        assert [r for r in proxy.log if r[0] == "POST"] == []  # only the poll went out
+        assert server.jobs() == []
+    finally:
+        engine.close()
+        engine.client.close()
+        ctx.close()
