@@ -26,7 +26,6 @@ Only the relay's own thread touches SQLite; the pool threads only talk HTTP.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -43,7 +42,6 @@ from ocr_desk.core import (
     QuotaError,
     SyncError,
     TransientSyncError,
-    format_ts,
 )
 from ocr_desk.store import (
     Job,
@@ -55,6 +53,7 @@ from ocr_desk.store import (
     Store,
 )
 
+from .answers import Answers
 from .client import NETWORK_ERROR, ApiClient, RemoteJob, RemoteMedia
 from .connectivity import QUOTA_RECHECK, Connectivity
 from .events import ConnectionState
@@ -117,6 +116,13 @@ class Relay:
         self.jobs = JobRepository(store, company_id=company_id)
         self.media = MediaRepository(store, company_id=company_id)
         self.updater = JobUpdater(store, company_id=company_id, clock=clock)
+        self.answers = Answers(
+            store=store,
+            company_id=company_id,
+            clock=clock,
+            updater=self.updater,
+            early_updates=self.early_updates,
+        )
         self.setbacks = Setbacks(
             store=store, company_id=company_id, clock=clock, connectivity=connectivity
         )
@@ -159,13 +165,13 @@ class Relay:
                 # from its idempotency record (Store.write).
                 with self._store.write(durable=False):
                     for key, outcome in acked:
-                        self._acknowledge(outcome, changed, remote)
+                        self.answers.acknowledge(outcome, changed, remote)
                         groups[key].popleft()
             for key, results in outcomes:
                 for outcome in results:
                     if outcome.error is None:
                         continue
-                    if self._settle(outcome, changed, remote):
+                    if self._settle(outcome, changed):
                         groups[key].popleft()
                     else:
                         fresh = self.outbox.get(outcome.entry.id)
@@ -402,12 +408,10 @@ class Relay:
         with self._store.write():
             self.outbox.ack(entry.id)
 
-    def _settle(self, outcome: Outcome, changed: list[str], remote: list[AppliedUpdate]) -> bool:
-        """Record the answer; True when the row is done (acknowledged or dropped)."""
+    def _settle(self, outcome: Outcome, changed: list[str]) -> bool:
+        """Record a failed send; True when the row is done (dropped), False when it waits."""
         entry, error = outcome.entry, outcome.error
-        if error is None:
-            self._acknowledge(outcome, changed, remote)
-            return True
+        assert error is not None  # answered rows are acknowledged in pump()
         if isinstance(error, AuthError):
             self._conn.set(ConnectionState.SIGNED_OUT, reason=error.message)
             return False
@@ -435,58 +439,6 @@ class Relay:
             return False
         return True
 
-    def _acknowledge(
-        self, outcome: Outcome, changed: list[str], applied: list[AppliedUpdate]
-    ) -> None:
-        entry = outcome.entry
-        now = self._clock.now()
-        updates: list[AppliedUpdate] = []
-        with self._store.write(durable=False):  # see pump()
-            if outcome.media is not None and entry.media_asset_id:
-                self.media.update(entry.media_asset_id, remote_id=outcome.media.id)
-            if outcome.job is not None and entry.job_id:
-                job = self.jobs.find(entry.job_id)  # None: deleted here while in flight
-                if job is not None and OutboxOp(entry.op) is OutboxOp.CREATE_JOB:
-                    job = self._record_submission(job, outcome.job, now)
-                if job is not None and job.remote_id == outcome.job.id:
-                    news = [outcome.job]
-                    early = self.early_updates.pop(outcome.job.id, None)
-                    if early is not None:
-                        news.append(early)
-                        news.sort(key=lambda r: _cursor_key(r.cursor))
-                    for n, news_item in enumerate(news):
-                        update = self.updater.apply(news_item, local=job if n == 0 else None)
-                        if update is not None:
-                            updates.append(update)
-            self.outbox.ack(entry.id)
-        if entry.job_id:
-            changed.append(entry.job_id)
-        applied.extend(updates)
-        changed.extend(u.job_id for u in updates if u.changed)
-
-    def _record_submission(self, job: Job, remote_job: RemoteJob, now: datetime) -> Job | None:
-        raw: dict[str, Any] = dict(remote_job.raw)
-        submitted = raw.get("submitted_at") or raw.get("created_at")
-        try:
-            return self.jobs.update(
-                job.id,
-                at=now,
-                changes={"remote_id": remote_job.id, "submitted_at": submitted or format_ts(now)},
-            )
-        except sqlite3.IntegrityError:
-            # The server answered with a job another local job already stands for
-            # (the same document captured twice): this one is a duplicate.
-            other = self.jobs.find_by_remote_id(remote_job.id)
-            if job.status is JobStatus.QUEUED:
-                self.jobs.transition(
-                    job.id,
-                    JobStatus.CANCELLED,
-                    at=now,
-                    reason=f"duplicate of job {other.id if other else remote_job.id}",
-                    changes={"cancelled_at": now},
-                )
-            return None
-
 
 class _NoMediaStore(Exception):
     """The relay was built without a way to read captured files: uploads wait."""
@@ -497,12 +449,6 @@ def _job_args(entry: OutboxEntry, job: Job) -> tuple[str, Any, bool]:
     payload = entry.payload
     job_type = str(payload.get("job_type", job.job_type.value))
     return job_type, payload.get("metadata", job.metadata), bool(payload.get("force", False))
-
-
-def _cursor_key(cursor: str | None) -> tuple[int, str]:
-    if cursor is None:
-        return (-1, "")
-    return (int(cursor), "") if cursor.isdigit() else (0, cursor)
 
 
 def _group(entry: OutboxEntry) -> str:
