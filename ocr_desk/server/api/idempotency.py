@@ -74,6 +74,28 @@ def run_idempotent(
     # The action's own transaction nests in this one (a savepoint): the answer and its
     # record commit together, in one commit, and a failed action leaves nothing behind.
     with db.transaction() as tx:
+        # Claim the key first: a second copy of this request sent while the first is
+        # still running (a client that timed out and resent) waits here for the first
+        # to commit, then replays its answer instead of running the action again.
+        claimed = tx.execute(
+            "INSERT INTO idempotency (company_id, key, method, path, fingerprint, status_code, "
+            "body, created_at) VALUES (?, ?, ?, ?, ?, 0, '', ?) "
+            "ON CONFLICT (company_id, key) DO NOTHING RETURNING key",
+            (principal.company_id, key, method, path, print_, format_ts(clock.now())),
+        )
+        if not claimed:
+            row = tx.one(
+                "SELECT fingerprint, status_code, body FROM idempotency "
+                "WHERE company_id = ? AND key = ?",
+                (principal.company_id, key),
+            )
+            assert row is not None
+            if row["fingerprint"] != print_:
+                raise IdempotencyKeyReused(
+                    "this Idempotency-Key was used for a different request; "
+                    "send a new key for a new request"
+                )
+            return _response(int(row["status_code"]), str(row["body"]), replayed=True)
         try:
             status, body = action()
         except OcrDeskError as exc:
@@ -83,18 +105,7 @@ def run_idempotent(
             status, body = code, {"error": exc.to_dict()}
         text = _render(body)
         tx.execute(
-            "INSERT INTO idempotency (company_id, key, method, path, fingerprint, status_code, "
-            "body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (company_id, key) DO NOTHING",
-            (
-                principal.company_id,
-                key,
-                method,
-                path,
-                print_,
-                status,
-                text,
-                format_ts(clock.now()),
-            ),
+            "UPDATE idempotency SET status_code = ?, body = ? WHERE company_id = ? AND key = ?",
+            (status, text, principal.company_id, key),
         )
     return _response(status, text)

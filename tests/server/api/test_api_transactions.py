@@ -4,8 +4,13 @@ although its body is read before the database work."""
 
 from __future__ import annotations
 
-import pytest
+import threading
+from typing import Any
 
+import pytest
+from fastapi.responses import Response
+
+from ocr_desk.server.api.idempotency import run_idempotent
 from ocr_desk.server.context import ServerContext
 from ocr_desk.server.database import Tx
 
@@ -100,3 +105,55 @@ def test_upload_tokens_are_checked_before_the_body_and_again_with_the_store(
         assert_error(late, 401, "UNAUTHORIZED")
     assert ctx.media.storage_usage(alice.company_id)[0].files == 1
     assert list(tmp.iterdir()) == []
+
+
+def test_a_resend_while_the_first_copy_runs_waits_and_replays_it(
+    ctx: ServerContext, alice: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client that timed out resends the same key while the first request is still
+    in its transaction: the copy must not run the action again (a forced job would be
+    made twice). Deterministic: the copy's first look finds nothing before A commits."""
+    caller = ctx.accounts.authenticate(alice.token)
+    ran: list[str] = []
+    a_running, copy_looked, release = threading.Event(), threading.Event(), threading.Event()
+    answers: dict[str, Response] = {}
+    original_read = ctx.db.read
+
+    def watched_read() -> Tx:
+        if threading.current_thread().name == "copy":
+            copy_looked.set()
+        return original_read()
+
+    monkeypatch.setattr(ctx.db, "read", watched_read)
+
+    def send(name: str) -> None:
+        def action() -> tuple[int, Any]:
+            ran.append(name)
+            a_running.set()
+            assert release.wait(30)
+            return 201, {"made_by": name}
+
+        answers[name] = run_idempotent(
+            ctx.db,
+            ctx.clock,
+            caller,
+            "same-key",
+            method="POST",
+            path="/v1/jobs",
+            content={"force": True},
+            action=action,
+        )
+
+    first = threading.Thread(target=send, args=("first",), name="first")
+    first.start()
+    assert a_running.wait(30)
+    copy = threading.Thread(target=send, args=("copy",), name="copy")
+    copy.start()
+    assert copy_looked.wait(30)  # its look before the transaction found no answer yet
+    release.set()
+    first.join(30)
+    copy.join(30)
+    assert ran == ["first"]
+    assert answers["copy"].status_code == 201
+    assert answers["copy"].headers["Idempotent-Replayed"] == "true"
+    assert bytes(answers["copy"].body) == bytes(answers["first"].body)
