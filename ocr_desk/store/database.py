@@ -91,7 +91,8 @@ class Store:
         for this commit): a power cut may then lose it, never corrupt anything, and
         what comes after it is lost too (the WAL is replayed in order). Only for
         writes that are recorded again when lost, such as the server's answer to an
-        outbox row, which a resend with the same Idempotency-Key gets back.
+        outbox row, which a resend with the same Idempotency-Key gets back. A write
+        nested in it joins its commit, durable or not: never nest one that must last.
         """
         return Transaction(self, durable=durable)
 

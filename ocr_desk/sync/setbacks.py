@@ -15,6 +15,15 @@ from .events import ConnectionState
 __all__ = ["Setbacks"]
 
 
+_REASONS = {
+    "IDEMPOTENCY_KEY_REUSED": (
+        "the server holds a different request under this receipt's key, so it cannot be "
+        "sent as it is; delete the receipt here and capture it again"
+    ),
+}
+"""What a job's failure says for server codes whose own message is meant for a developer."""
+
+
 class Setbacks:
     """Records a failed send on its outbox row and, when retries are spent or the
     refusal is final, on its job. Each method returns True when the row is done."""
@@ -64,10 +73,11 @@ class Setbacks:
         """A refusal no resend can change: the job fails with the reason; a refused
         cancel, retry or delete is dropped."""
         op = OutboxOp(entry.op)
+        reason = _REASONS.get(error.code, error.message)
         with self.store.write():
             self.outbox.record_attempt(entry.id, error=error.message, next_attempt_at=None)
             if op in (OutboxOp.UPLOAD_MEDIA, OutboxOp.CREATE_JOB, OutboxOp.RETRY_JOB):
-                self.fail_job(entry, error.message, code=error.code)
+                self.fail_job(entry, reason, code=error.code)
             if op is not OutboxOp.CREATE_JOB and op is not OutboxOp.UPLOAD_MEDIA:
                 self.outbox.ack(entry.id)  # a refused cancel/retry/delete will never pass
                 if entry.job_id:

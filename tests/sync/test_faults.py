@@ -10,12 +10,17 @@ from pathlib import Path
 
 import pytest
 
+from ocr_desk.app import AppContext
 from ocr_desk.core import JobStatus, ManualClock
 from ocr_desk.store import OutboxRepository
 from ocr_desk.sync import ConnectionState, EngineOptions
 
 from .faultproxy import CUT, DROP, PASS, Fault, FaultProxy, Request, answer, delay
 from .live import LiveServer, capture, client_context, make_engine, run_until
+
+
+def outbox_empty(ctx: AppContext) -> bool:
+    return OutboxRepository(ctx.store, company_id=ctx.company_id).count() == 0
 
 
 class Script:
@@ -60,6 +65,7 @@ def test_no_capture_lost_or_duplicated_through_a_faulty_network(
                 *(DROP, CUT, answer(500), answer(502)),
                 *(delay(0.2), CUT, answer(500), CUT, DROP),
             ],
+            ("POST", "/v1/jobs"): [CUT, answer(502), DROP],
             ("GET", "/v1/events"): [DROP, answer(502)],
         }
     )
@@ -85,6 +91,16 @@ def test_no_capture_lost_or_duplicated_through_a_faulty_network(
         for kind in ("drop", "cut", "answer", "delay"):
             assert proxy.requests("/v1/", kind), f"no {kind} fault was exercised"
         assert engine.state is ConnectionState.ONLINE
+
+        # a second job for a file the server has goes alone (POST /v1/jobs), through
+        # the same faults: the server answers with the file's job, once
+        first = service.get(job_ids[0])
+        again = service.create_job(media_asset_id=first.media_asset_id, job_type="invoice")
+        run_until(engine, lambda: outbox_empty(ctx), what="the second job sent")
+        posts = [r for r in proxy.log if r[:2] == ("POST", "/v1/jobs")]
+        assert [r[2] for r in posts] == ["cut", "answer", "drop", "pass"]
+        assert len(server.jobs()) == 12
+        assert service.get(again.id).status is JobStatus.CANCELLED  # a duplicate of the first
     finally:
         engine.close()
         engine.client.close()

@@ -99,7 +99,7 @@ def test_pooled_captures_keep_order_and_reach_the_server_once(
         assert [s.path for s in posts] == ["/v1/captures"] * 12  # one request per capture
         assert {s.key for s in posts} == job_keys  # keyed by the job's outbox row, once
         assert not [s for s in recorder.sent if s.path.startswith("/v1/jobs/")]  # no re-reads
-        assert 2 <= recorder.most_in_flight <= 3
+        assert 1 <= recorder.most_in_flight <= 3  # never more than the pool
         remote = server.jobs()
         assert len(remote) == 12
         assert len({r["media_id"] for r in remote}) == 12

@@ -23,8 +23,8 @@ from ocr_desk.core import JobType, parse_ts
 from ..errors import ValidationFailed
 from ..media import MediaService, PendingUpload
 from ..records import MediaRecord, Principal
+from .deps import Creds, IdemKey, ctx, error_responses, principal, recent_tokens
 from .idempotency import run_idempotent
-from .routes import Creds, IdemKey, ctx, error_responses, principal, recent_tokens
 from .schemas import CaptureOut, MediaOut
 from .uploads import CAPTURE_FIELDS, FORM_FIELDS, ReceivedForm, read_upload
 
