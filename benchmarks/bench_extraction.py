@@ -20,9 +20,9 @@ capture pipeline (``ocr_desk.media.pipeline.render``) and reads the processed
 version the desktop uploads, as a receipt travels end to end; the bytes uploaded
 per receipt are printed too.
 
-``--cache DIR`` keeps each image's OCR output there (per engine and options, keyed
-by the image's hash), so tuning the extraction does not re-run OCR (timings then come from
-the cached run).
+``--cache DIR`` keeps each image's OCR output there (per engine and its reading
+settings, defaults included, keyed by the image's hash), so tuning the extraction does
+not re-run OCR (timings then come from the cached run).
 """
 
 from __future__ import annotations
@@ -170,6 +170,16 @@ def option_value(text: str) -> object:
     return text
 
 
+def settings_tag(engine: OcrEngine) -> str:
+    """A short hash of the engine's effective reading settings (defaults included), if it
+    lists them: a changed default then reads into a new cache directory, never an old one."""
+    settings = getattr(engine, "settings", None)
+    if not settings:
+        return ""
+    text = json.dumps(settings, sort_keys=True, default=str)
+    return "s" + hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
 def client_processed(image: Path) -> bytes:
     """The processed version the desktop uploads for ``image`` (its first page)."""
     from ocr_desk.media.pipeline import CaptureLimits, VersionKind, read_source, render
@@ -224,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
             sent += len(source)
             cache = None
             if args.cache is not None:
-                cache = args.cache / "-".join(filter(None, [name, variant]))
+                cache = args.cache / "-".join(filter(None, [name, variant, settings_tag(engine)]))
 
             def run(source: bytes = source, engine: OcrEngine = engine) -> OcrOutput:
                 started = time.perf_counter()
