@@ -33,7 +33,7 @@ from ocr_desk.server.ocr.base import OcrOutput
 
 __all__ = ["EXTRACTOR_VERSION", "JOB_TYPES", "extract"]
 
-EXTRACTOR_VERSION = "1.8"
+EXTRACTOR_VERSION = "1.9"
 """Bumped whenever extraction changes, so stored results can be traced and re-run."""
 
 JOB_TYPES = ("receipt", "invoice", "handwritten")
