@@ -361,8 +361,8 @@ class CaptureService:
                 self.library.record_files(existing.id, prepared.renditions)
                 self.library.assets.update(existing.id, files_deleted_at=None)
                 existing = self.library.assets.get(existing.id)
-            job = self.jobs.create_job(
-                media_asset_id=existing.id, job_type=job_type, metadata=metadata
+            job = self.jobs.create_job(  # force: a new OCR, not the file's earlier job
+                media_asset_id=existing.id, job_type=job_type, metadata=metadata, force=bool(jobs)
             )
         return CaptureResult(
             source=label,

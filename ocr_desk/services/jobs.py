@@ -60,10 +60,18 @@ class JobService:
         media_asset_id: str,
         job_type: JobType | str = JobType.RECEIPT,
         metadata: Mapping[str, Any] | None = None,
+        force: bool = False,
     ) -> Job:
-        """A new ``queued`` job for a stored media asset, with its ``create_job`` outbox row."""
+        """A new ``queued`` job for a stored media asset, with its ``create_job`` outbox row.
+
+        ``force``: the server makes a new job even when the file already has one (OCR it
+        again); without it the server answers with the file's live job, and this one
+        ends as its duplicate."""
         job_type = JobType(job_type)
         now = self.clock.now()
+        payload: dict[str, Any] = {"job_type": job_type.value, "metadata": dict(metadata or {})}
+        if force:
+            payload["force"] = True
         with self.store.write():
             job = self.jobs.insert(
                 media_asset_id=media_asset_id, job_type=job_type, metadata=metadata, at=now
@@ -73,7 +81,7 @@ class JobService:
                 at=now,
                 job_id=job.id,
                 media_asset_id=media_asset_id,
-                payload={"job_type": job_type.value, "metadata": dict(metadata or {})},
+                payload=payload,
             )
         return job
 

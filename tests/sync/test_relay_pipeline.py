@@ -18,7 +18,7 @@ from ocr_desk.core import JobStatus, ManualClock
 from ocr_desk.store import MediaRepository, OutboxRepository
 from ocr_desk.sync import EngineOptions
 
-from .live import LiveServer, capture, client_context, make_engine, run_until
+from .live import LiveServer, capture, client_context, make_engine, receipt_png, run_until
 
 
 @dataclass(frozen=True)
@@ -156,4 +156,35 @@ def test_a_capture_uploads_the_file_chosen_when_it_was_made(
         assert stored["sha256"] == processed.stem  # files are named by their SHA-256
         assert stored["sha256"] != original.stem
     finally:
+        ctx.close()
+
+
+def test_a_file_added_again_with_force_gets_a_new_job_on_the_server(
+    server: LiveServer, tmp_path: Path, clock: ManualClock
+) -> None:
+    """`ocr-desk add --force` asks for a new OCR of a file already captured: the server
+    must make a new job, not answer with the file's first one."""
+    account = server.add_account()
+    ctx = client_context(tmp_path / "client", server.url, clock=clock)
+    options = EngineOptions(use_events=False, poll_interval=timedelta(hours=1))
+    engine = make_engine(ctx, server.url, account.token, clock=clock, options=options)
+    outbox = OutboxRepository(ctx.store, company_id=ctx.company_id)
+    service = ctx.job_service()
+    try:
+        [first] = capture(ctx, 1)
+        run_until(engine, lambda: outbox.count() == 0, what="the first capture sent")
+        again = ctx.capture_service().capture(receipt_png(0), name="receipt-0.png", force=True)
+        assert again.job is not None
+        assert again.job.id != first
+        run_until(engine, lambda: outbox.count() == 0, what="the forced job sent")
+        remote = server.jobs()
+        assert len(remote) == 2
+        assert len({r["media_id"] for r in remote}) == 1  # the same file, stored once
+        assert {service.get(j).remote_id for j in (first, again.job.id)} == {
+            r["id"] for r in remote
+        }
+        assert service.get(again.job.id).status is JobStatus.QUEUED  # not a duplicate
+    finally:
+        engine.close()
+        engine.client.close()
         ctx.close()
