@@ -106,6 +106,17 @@ class OutboxRepository:
             (self.company_id, *entry_ids),
         )
 
+    def rekey(self, entry_ids: list[str]) -> None:
+        """Give rows a new id, so their next send carries a new Idempotency-Key (and is
+        not marked sent): for a request the server refused for good, where a resend
+        with the old key would only be answered with that refusal again."""
+        for entry_id in entry_ids:
+            self._store.conn.execute(
+                "UPDATE outbox SET id = ?, payload = json_remove(COALESCE(payload, '{}'), "
+                "'$.sent') WHERE company_id = ? AND id = ?",
+                (new_id(), self.company_id, entry_id),
+            )
+
     def ack(self, entry_id: str) -> bool:
         """Remove a row the server acknowledged; False if it was already gone."""
         cursor = self._store.conn.execute(

@@ -7,7 +7,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ocr_desk.core import MAX_RETRIES, RETRY_DELAYS, Clock, JobStatus, OcrDeskError, SyncError
-from ocr_desk.store import JobRepository, OutboxEntry, OutboxOp, OutboxRepository, Store
+from ocr_desk.store import (
+    JobRepository,
+    MediaRepository,
+    OutboxEntry,
+    OutboxOp,
+    OutboxRepository,
+    Store,
+)
 
 from .connectivity import Connectivity
 from .events import ConnectionState
@@ -24,6 +31,22 @@ _REASONS = {
 """What a job's failure says for server codes whose own message is meant for a developer."""
 
 
+_SENDS = (OutboxOp.UPLOAD_MEDIA.value, OutboxOp.CREATE_JOB.value)
+
+
+def _refused_for_good(error: OcrDeskError) -> bool:
+    """A 4xx the server answered and keeps for the key (not 401/402/429: those pause
+    and retry; not a reused key: a new key could then make a second job)."""
+    status = getattr(error, "status_code", None)
+    return (
+        isinstance(error, SyncError)
+        and status is not None
+        and 400 <= status < 500
+        and status not in (401, 402, 429)
+        and error.code != "IDEMPOTENCY_KEY_REUSED"
+    )
+
+
 class Setbacks:
     """Records a failed send on its outbox row and, when retries are spent or the
     refusal is final, on its job. Each method returns True when the row is done."""
@@ -36,6 +59,7 @@ class Setbacks:
         self.connectivity = connectivity
         self.outbox = OutboxRepository(store, company_id=company_id)
         self.jobs = JobRepository(store, company_id=company_id)
+        self.media = MediaRepository(store, company_id=company_id)
 
     def backoff(self, entry: OutboxEntry, error: SyncError, changed: list[str]) -> bool:
         """Try again after 1 s, 5 s, 15 s (429: after ``Retry-After``); then fail the job."""
@@ -78,6 +102,14 @@ class Setbacks:
             self.outbox.record_attempt(entry.id, error=error.message, next_attempt_at=None)
             if op in (OutboxOp.UPLOAD_MEDIA, OutboxOp.CREATE_JOB, OutboxOp.RETRY_JOB):
                 self.fail_job(entry, reason, code=error.code)
+            if op in (OutboxOp.UPLOAD_MEDIA, OutboxOp.CREATE_JOB) and _refused_for_good(error):
+                # The server kept this refusal under the key: the retry button must send a
+                # new request, and a job refused for a media the server no longer has
+                # uploads the file again first.
+                rows = [e for e in self.outbox.for_job(entry.job_id or "") if e.op in _SENDS]
+                self.outbox.rekey([e.id for e in rows] or [entry.id])
+                if error.code == "MEDIA_NOT_FOUND" and entry.media_asset_id:
+                    self.media.update(entry.media_asset_id, remote_id=None)
             if op is not OutboxOp.CREATE_JOB and op is not OutboxOp.UPLOAD_MEDIA:
                 self.outbox.ack(entry.id)  # a refused cancel/retry/delete will never pass
                 if entry.job_id:

@@ -188,3 +188,40 @@ def test_a_file_added_again_with_force_gets_a_new_job_on_the_server(
         engine.close()
         engine.client.close()
         ctx.close()
+
+
+def test_retry_after_a_refusal_sends_a_new_request(
+    server: LiveServer, tmp_path: Path, clock: ManualClock
+) -> None:
+    """The server keeps a refusal under its key; the retry button must not get it back.
+    Here the server lost the file (deleted there) before a second job for it was sent:
+    404 MEDIA_NOT_FOUND fails the job; Retry uploads the file again, then makes the job."""
+    account = server.add_account()
+    ctx = client_context(tmp_path / "client", server.url, clock=clock)
+    options = EngineOptions(use_events=False, poll_interval=timedelta(hours=1))
+    engine = make_engine(ctx, server.url, account.token, clock=clock, options=options)
+    outbox = OutboxRepository(ctx.store, company_id=ctx.company_id)
+    service = ctx.job_service()
+    try:
+        [first] = capture(ctx, 1)
+        run_until(engine, lambda: outbox.count() == 0, what="the first capture sent")
+        [media] = server.media()
+        server.ctx.media.delete(media["company_id"], media["id"])
+        again = ctx.capture_service().capture(receipt_png(0), name="receipt-0.png", force=True)
+        assert again.job is not None
+        job_id = again.job.id
+        failed = lambda: service.get(job_id).status is JobStatus.FAILED  # noqa: E731
+        run_until(engine, failed, what="the refused job")
+        assert "no media" in (service.get(job_id).last_error or "")
+        service.retry(job_id)
+        run_until(engine, lambda: outbox.count() == 0, what="the retried job sent")
+        retried = service.get(job_id)
+        assert retried.status is JobStatus.QUEUED
+        assert retried.remote_id is not None
+        assert len(server.jobs()) == 2
+        assert [m["deleted_at"] for m in server.media()] == [None]  # stored again
+        assert service.get(first).remote_id != retried.remote_id
+    finally:
+        engine.close()
+        engine.client.close()
+        ctx.close()
