@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -32,28 +31,11 @@ from ocr_desk.core import (
 from .config import ServerConfig
 from .database import Database, Tx
 from .errors import NotFound, QuotaExceeded, ValidationFailed
-from .records import JobRecord, QueueCounts, job_from_row
+from .records import ChangePage, JobPage, JobRecord, QueueCounts, job_from_row, month_start
 
 __all__ = ["ChangePage", "JobPage", "JobService", "month_start"]
 
 _S = JobStatus
-
-
-def month_start(now: datetime) -> datetime:
-    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-@dataclass(frozen=True, slots=True)
-class JobPage:
-    jobs: list[JobRecord]
-    next_cursor: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ChangePage:
-    jobs: list[JobRecord]
-    cursor: int
-    has_more: bool
 
 
 class JobService:

@@ -10,13 +10,16 @@ from typing import Any
 from ocr_desk.core import JobStatus, JobType, format_ts, parse_ts
 
 __all__ = [
+    "ChangePage",
     "Company",
+    "JobPage",
     "JobRecord",
     "MediaRecord",
     "Principal",
     "QueueCounts",
     "job_from_row",
     "media_from_row",
+    "month_start",
 ]
 
 
@@ -201,3 +204,25 @@ class QueueCounts:
             "failed": self.failed,
             "completed24h": self.completed24h,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class JobPage:
+    """One page of a company's jobs, newest first, and where the next page starts."""
+
+    jobs: list[JobRecord]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePage:
+    """Jobs changed after a cursor, oldest change first, and the cursor reached."""
+
+    jobs: list[JobRecord]
+    cursor: int
+    has_more: bool
+
+
+def month_start(now: datetime) -> datetime:
+    """The first instant of ``now``'s month: quotas and costs count from it."""
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)

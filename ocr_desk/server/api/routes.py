@@ -12,8 +12,7 @@ from ocr_desk import __version__
 from ocr_desk.core import JobStatus, format_ts
 
 from ..errors import ValidationFailed
-from ..jobs import month_start
-from ..records import Principal
+from ..records import Principal, month_start
 from .deps import Creds, IdemKey, ctx, error_responses, principal
 from .events import Broadcaster, event_stream, latest_cursor
 from .idempotency import run_idempotent
