@@ -174,8 +174,11 @@ class MediaLibrary:
         is the same file whatever the setting is now), else :meth:`upload_version`.
         The file name's stem is the file's SHA-256 (content-addressed).
         """
+        kind = VersionKind(version) if version else None
+        if kind is VersionKind.PROCESSED:  # the usual resend: no need to read the asset
+            return self.files.path(self.file(asset_id, kind).relpath), "image/jpeg"
         asset = self.assets.get(asset_id)
-        kind = VersionKind(version) if version else self.upload_version(asset)
+        kind = kind or self.upload_version(asset)
         row = self.file(asset_id, kind)
         if kind is VersionKind.ORIGINAL:
             return self.files.path(row.relpath), asset.mime_type or "application/octet-stream"

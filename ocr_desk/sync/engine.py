@@ -276,7 +276,7 @@ class SyncEngine:
                     self._apply(item.job, changed, completed)
                     moved = self.cursor.advance(item.cursor)
                 if moved:  # only once committed: the stream resumes from it
-                    self._cursor_now = self.cursor.get()
+                    self._cursor_now = item.cursor
             elif item.kind == "auth":
                 self.connectivity.set(ConnectionState.SIGNED_OUT, reason=item.reason)
             elif item.kind == "connected":
@@ -320,7 +320,7 @@ class SyncEngine:
                         self._apply(remote, changed, completed)
                     moved = self.cursor.advance(page.cursor)
                 if moved:
-                    self._cursor_now = self.cursor.get()
+                    self._cursor_now = page.cursor
                 if not page.has_more:
                     break
         return self._next_poll

@@ -8,15 +8,16 @@ and SQLite database; it can be stopped and started again on the same port (a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ from ocr_desk.server.api import create_app
 from ocr_desk.server.config import CONFIG_FILENAME
 from ocr_desk.server.context import ServerContext
 from ocr_desk.server.ocr import BadImageError, OcrLine, OcrOutput
+from ocr_desk.services import JobService
+from ocr_desk.store import OutboxRepository
 from ocr_desk.sync import ApiClient, EngineOptions, SyncEngine, SyncEvent
 
 PLANS = {
@@ -259,6 +262,47 @@ def make_engine(
         sleeper=FastForward(clock),
         stream_wait=lambda wake, seconds: wake.wait(min(seconds, 0.05)),
     )
+
+
+POLLING_ONLY = EngineOptions(use_events=False, poll_interval=timedelta(hours=1))
+"""No event stream and (on the test's clock) hardly any polling: only the outbox moves."""
+
+
+@dataclass
+class SyncedClient:
+    """A client data dir with its sync engine, and what the tests look at."""
+
+    ctx: AppContext
+    engine: SyncEngine
+    outbox: OutboxRepository
+    jobs: JobService
+
+    def drain(self, what: str = "the outbox drained") -> None:
+        run_until(self.engine, lambda: self.outbox.count() == 0, what=what)
+
+
+@contextlib.contextmanager
+def synced_client(
+    folder: Path,
+    url: str,
+    token: str,
+    *,
+    clock: ManualClock,
+    options: EngineOptions = POLLING_ONLY,
+    transport: httpx.BaseTransport | None = None,
+) -> Iterator[SyncedClient]:
+    """:func:`client_context` plus :func:`make_engine`, all closed at the end."""
+    ctx = client_context(folder, url, clock=clock)
+    try:
+        engine = make_engine(ctx, url, token, clock=clock, options=options, transport=transport)
+        try:
+            outbox = OutboxRepository(ctx.store, company_id=ctx.company_id)
+            yield SyncedClient(ctx, engine, outbox, ctx.job_service())
+        finally:
+            engine.close()
+            engine.client.close()
+    finally:
+        ctx.close()
 
 
 def run_until(

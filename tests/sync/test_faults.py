@@ -16,7 +16,7 @@ from ocr_desk.store import OutboxRepository
 from ocr_desk.sync import ConnectionState, EngineOptions
 
 from .faultproxy import CUT, DROP, PASS, Fault, FaultProxy, Request, answer, delay
-from .live import LiveServer, capture, client_context, make_engine, run_until
+from .live import LiveServer, capture, client_context, make_engine, run_until, synced_client
 
 
 def outbox_empty(ctx: AppContext) -> bool:
@@ -194,31 +194,24 @@ def test_a_job_cancelled_after_its_answer_was_lost_is_cancelled_on_the_server(
     account = server.add_account()
     proxy = FaultProxy(server.port)
     proxy.plan = Script({("POST", "/v1/captures"): [fault]})
-    ctx = client_context(tmp_path / "client", proxy.url, clock=clock)
-    options = EngineOptions(use_events=False, poll_interval=timedelta(hours=1))
-    engine = make_engine(ctx, proxy.url, account.token, clock=clock, options=options)
-    outbox = OutboxRepository(ctx.store, company_id=ctx.company_id)
-    service = ctx.job_service()
     try:
-        [job_id] = capture(ctx, 1)
-        engine.step()  # sent, no answer
-        assert len(proxy.requests("/v1/captures")) == 1
-        assert outbox.count() == 2
-        service.cancel(job_id)
-        run_until(engine, lambda: outbox.count() == 0, what="the outbox drained")
-        remote = server.jobs()
-        if fault is CUT:
-            [made] = remote
-            assert made["status"] == "cancelled"
-            assert service.get(job_id).remote_id == made["id"]
-        else:
-            # sent again (the server cannot be asked whether it has it): made, then cancelled
-            assert [r["status"] for r in remote] == ["cancelled"]
-        assert service.get(job_id).status is JobStatus.CANCELLED
+        with synced_client(tmp_path / "client", proxy.url, account.token, clock=clock) as c:
+            [job_id] = capture(c.ctx, 1)
+            c.engine.step()  # sent, no answer
+            assert len(proxy.requests("/v1/captures")) == 1
+            assert c.outbox.count() == 2
+            c.jobs.cancel(job_id)
+            c.drain()
+            remote = server.jobs()
+            if fault is CUT:
+                [made] = remote
+                assert made["status"] == "cancelled"
+                assert c.jobs.get(job_id).remote_id == made["id"]
+            else:
+                # sent again (the server cannot be asked whether it has it): made, cancelled
+                assert [r["status"] for r in remote] == ["cancelled"]
+            assert c.jobs.get(job_id).status is JobStatus.CANCELLED
     finally:
-        engine.close()
-        engine.client.close()
-        ctx.close()
         proxy.close()
 
 
@@ -226,17 +219,9 @@ def test_a_job_cancelled_before_it_was_ever_sent_never_reaches_the_server(
     server: LiveServer, proxy: FaultProxy, tmp_path: Path, clock: ManualClock
 ) -> None:
     account = server.add_account()
-    ctx = client_context(tmp_path / "client", proxy.url, clock=clock)
-    options = EngineOptions(use_events=False, poll_interval=timedelta(hours=1))
-    engine = make_engine(ctx, proxy.url, account.token, clock=clock, options=options)
-    outbox = OutboxRepository(ctx.store, company_id=ctx.company_id)
-    try:
-        [job_id] = capture(ctx, 1)
-        ctx.job_service().cancel(job_id)
-        run_until(engine, lambda: outbox.count() == 0, what="the rows dropped")
+    with synced_client(tmp_path / "client", proxy.url, account.token, clock=clock) as client:
+        [job_id] = capture(client.ctx, 1)
+        client.jobs.cancel(job_id)
+        client.drain("the rows dropped")
         assert [r for r in proxy.log if r[0] == "POST"] == []  # only the poll went out
         assert server.jobs() == []
-    finally:
-        engine.close()
-        engine.client.close()
-        ctx.close()

@@ -18,7 +18,15 @@ from ocr_desk.core import JobStatus, ManualClock
 from ocr_desk.store import MediaRepository, OutboxRepository
 from ocr_desk.sync import EngineOptions
 
-from .live import LiveServer, capture, client_context, make_engine, receipt_png, run_until
+from .live import (
+    LiveServer,
+    capture,
+    client_context,
+    make_engine,
+    receipt_png,
+    run_until,
+    synced_client,
+)
 
 
 @dataclass(frozen=True)
@@ -165,29 +173,22 @@ def test_a_file_added_again_with_force_gets_a_new_job_on_the_server(
     """`ocr-desk add --force` asks for a new OCR of a file already captured: the server
     must make a new job, not answer with the file's first one."""
     account = server.add_account()
-    ctx = client_context(tmp_path / "client", server.url, clock=clock)
-    options = EngineOptions(use_events=False, poll_interval=timedelta(hours=1))
-    engine = make_engine(ctx, server.url, account.token, clock=clock, options=options)
-    outbox = OutboxRepository(ctx.store, company_id=ctx.company_id)
-    service = ctx.job_service()
-    try:
-        [first] = capture(ctx, 1)
-        run_until(engine, lambda: outbox.count() == 0, what="the first capture sent")
-        again = ctx.capture_service().capture(receipt_png(0), name="receipt-0.png", force=True)
+    with synced_client(tmp_path / "client", server.url, account.token, clock=clock) as client:
+        [first] = capture(client.ctx, 1)
+        client.drain("the first capture sent")
+        again = client.ctx.capture_service().capture(
+            receipt_png(0), name="receipt-0.png", force=True
+        )
         assert again.job is not None
         assert again.job.id != first
-        run_until(engine, lambda: outbox.count() == 0, what="the forced job sent")
+        client.drain("the forced job sent")
         remote = server.jobs()
         assert len(remote) == 2
         assert len({r["media_id"] for r in remote}) == 1  # the same file, stored once
-        assert {service.get(j).remote_id for j in (first, again.job.id)} == {
+        assert {client.jobs.get(j).remote_id for j in (first, again.job.id)} == {
             r["id"] for r in remote
         }
-        assert service.get(again.job.id).status is JobStatus.QUEUED  # not a duplicate
-    finally:
-        engine.close()
-        engine.client.close()
-        ctx.close()
+        assert client.jobs.get(again.job.id).status is JobStatus.QUEUED  # not a duplicate
 
 
 def test_retry_after_a_refusal_sends_a_new_request(
@@ -197,31 +198,24 @@ def test_retry_after_a_refusal_sends_a_new_request(
     Here the server lost the file (deleted there) before a second job for it was sent:
     404 MEDIA_NOT_FOUND fails the job; Retry uploads the file again, then makes the job."""
     account = server.add_account()
-    ctx = client_context(tmp_path / "client", server.url, clock=clock)
-    options = EngineOptions(use_events=False, poll_interval=timedelta(hours=1))
-    engine = make_engine(ctx, server.url, account.token, clock=clock, options=options)
-    outbox = OutboxRepository(ctx.store, company_id=ctx.company_id)
-    service = ctx.job_service()
-    try:
-        [first] = capture(ctx, 1)
-        run_until(engine, lambda: outbox.count() == 0, what="the first capture sent")
+    with synced_client(tmp_path / "client", server.url, account.token, clock=clock) as client:
+        [first] = capture(client.ctx, 1)
+        client.drain("the first capture sent")
         [media] = server.media()
         server.ctx.media.delete(media["company_id"], media["id"])
-        again = ctx.capture_service().capture(receipt_png(0), name="receipt-0.png", force=True)
+        again = client.ctx.capture_service().capture(
+            receipt_png(0), name="receipt-0.png", force=True
+        )
         assert again.job is not None
         job_id = again.job.id
-        failed = lambda: service.get(job_id).status is JobStatus.FAILED  # noqa: E731
-        run_until(engine, failed, what="the refused job")
-        assert "no media" in (service.get(job_id).last_error or "")
-        service.retry(job_id)
-        run_until(engine, lambda: outbox.count() == 0, what="the retried job sent")
-        retried = service.get(job_id)
+        failed = lambda: client.jobs.get(job_id).status is JobStatus.FAILED  # noqa: E731
+        run_until(client.engine, failed, what="the refused job")
+        assert "no media" in (client.jobs.get(job_id).last_error or "")
+        client.jobs.retry(job_id)
+        client.drain("the retried job sent")
+        retried = client.jobs.get(job_id)
         assert retried.status is JobStatus.QUEUED
         assert retried.remote_id is not None
         assert len(server.jobs()) == 2
         assert [m["deleted_at"] for m in server.media()] == [None]  # stored again
-        assert service.get(first).remote_id != retried.remote_id
-    finally:
-        engine.close()
-        engine.client.close()
-        ctx.close()
+        assert client.jobs.get(first).remote_id != retried.remote_id
