@@ -136,6 +136,13 @@ class MainWindow(QMainWindow):
         self._search_timer.setInterval(250)
         self._search_timer.timeout.connect(lambda: self.model.set_query(search=self.search.text()))
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        # The sync's queue events carry counts, not the bytes on disk, which change too
+        # (captures by `ocr-desk add` in another process, files deleted after OCR):
+        # read them again once the events quieten down.
+        self._storage_timer = QTimer(self)
+        self._storage_timer.setSingleShot(True)
+        self._storage_timer.setInterval(1000)
+        self._storage_timer.timeout.connect(self.refresh_status)
         self.count_label = QLabel("", self)
         self.count_label.setAccessibleName("Number of jobs shown")
         self.model.sig_total.connect(self._on_count)
@@ -403,6 +410,8 @@ class MainWindow(QMainWindow):
             self.status_panel.set_quota(event.quota_left)
         if event.storage_bytes is not None:
             self.status_panel.set_storage(event.storage_bytes)
+        else:
+            self._storage_timer.start()
 
     def _apply_counts(self, counts: dict[str, int]) -> None:
         before = self._last_counts

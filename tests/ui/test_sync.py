@@ -84,3 +84,27 @@ def test_status_counts_follow_a_sync_with_the_local_server(live_ctx, qtbot, tmp_
         )
     finally:
         _close(window)
+
+
+def test_captures_from_another_process_show_in_the_counts_and_the_storage(
+    live_ctx, qtbot, tmp_path
+):
+    """`ocr-desk add` while the window is open: the window's sync sends them, and the
+    status panel's local storage follows (the queue events carry no byte counts)."""
+    window = _window(live_ctx, qtbot)
+    try:
+        with qtbot.waitSignal(window.model.sig_loaded, timeout=10000):
+            window.show()
+            window.start()
+        qtbot.waitUntil(lambda: window.status_panel.state is not None, timeout=60000)
+        qtbot.waitUntil(lambda: window.status_panel.storage.text() == "0 B", timeout=10000)
+        with AppContext.open(live_ctx.data_dir) as cli:  # another connection, as the CLI
+            for i in range(2):
+                path = tmp_path / f"other-{i}.jpg"
+                make_receipt(path, 100 + i)
+                cli.capture_service().capture(path)
+        window.sync.sync_now()
+        qtbot.waitUntil(lambda: window.status_panel.counts.get("completed24h") == 2, timeout=90000)
+        qtbot.waitUntil(lambda: window.status_panel.storage.text() != "0 B", timeout=10000)
+    finally:
+        _close(window)
